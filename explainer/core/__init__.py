@@ -1,0 +1,38 @@
+"""The teaching math of ConvLens, in plain numpy.
+
+Everything a lesson shows (a window, its products, a channel sum, a pooled
+value, an output size, an IoU) is computed here, and tested against
+``torch.nn.functional``. This package imports neither Qt nor torch, so a
+student can read it on its own.
+"""
+
+from .conv import ConvStep, conv2d, conv2d_loops, conv_step, conv_transpose2d, pad, transposed_stamp
+from .formatting import format_number
+from .metrics import box_iou, confusion_matrix, grade_iou, iou_per_class, mean_iou, pixel_accuracy
+from .pool import POOL_MODES, PoolStep, pool2d, pool_step
+from .sizes import describe_output_size, output_size, output_size_unchecked, transposed_output_size
+
+__all__ = [
+    "ConvStep",
+    "POOL_MODES",
+    "PoolStep",
+    "box_iou",
+    "confusion_matrix",
+    "conv2d",
+    "conv2d_loops",
+    "conv_step",
+    "conv_transpose2d",
+    "describe_output_size",
+    "format_number",
+    "grade_iou",
+    "iou_per_class",
+    "mean_iou",
+    "output_size",
+    "output_size_unchecked",
+    "pad",
+    "pixel_accuracy",
+    "pool2d",
+    "pool_step",
+    "transposed_output_size",
+    "transposed_stamp",
+]
