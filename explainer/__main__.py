@@ -1,0 +1,8 @@
+"""``python -m explainer`` starts the app, like ``main.py``."""
+
+import sys
+
+from explainer.ui.app import main
+
+if __name__ == "__main__":
+    sys.exit(main())

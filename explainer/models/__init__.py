@@ -1,0 +1,83 @@
+"""The bundled networks and how to load them.
+
+``load_model(name)`` returns a torch module in eval mode, built from weights
+that the project's own training code produced (``python -m explainer.train``)
+and bundled under ``assets/models``. Loading never runs code from the file
+(``torch.load(..., weights_only=True)``).
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+from torch import nn
+
+from .digits import DigitCNN
+from .weights import ModelLoadError, load_state, read_weights, save_weights
+
+#: Every model name the app knows, and what it is.
+MODEL_NAMES: dict[str, str] = {
+    "mnist": "LeNet-style digit classifier (28×28 → 10 digits)",
+}
+
+_BUILDERS = {
+    "mnist": DigitCNN,
+}
+
+
+def weights_path(name: str) -> pathlib.Path:
+    """Where the bundled weights of model ``name`` live."""
+    return pathlib.Path(__file__).resolve().parents[2] / "assets" / "models" / f"{name}.pt"
+
+
+def build_model(name: str, config: dict | None = None) -> nn.Module:
+    """A freshly initialised (untrained) network of architecture ``name``."""
+    if name not in _BUILDERS:
+        raise ModelLoadError(f"unknown model {name!r}; known models: {', '.join(MODEL_NAMES)}")
+    try:
+        return _BUILDERS[name](**(config or {}))
+    except TypeError as exc:
+        raise ModelLoadError(f"the configuration for {name!r} is not valid: {exc}") from exc
+
+
+def load_model_file(path, name: str) -> nn.Module:
+    """Load weights for architecture ``name`` from any file (e.g. one the user saved).
+
+    Raises
+    ------
+    ModelLoadError
+        With a plain-language reason if the file cannot be used.
+    """
+    payload = read_weights(path, expected_arch=name)
+    model = build_model(name, payload["config"])
+    model = load_state(model, payload, pathlib.Path(path).name)
+    model.training_metrics = dict(payload.get("metrics", {}))
+    return model
+
+
+def load_model(name: str) -> nn.Module:
+    """The bundled, trained model ``name`` in eval mode.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODEL_NAMES`.
+
+    Raises
+    ------
+    ModelLoadError
+        If the name is unknown, or the bundled weights are missing or damaged.
+    """
+    if name not in MODEL_NAMES:
+        raise ModelLoadError(f"unknown model {name!r}; known models: {', '.join(MODEL_NAMES)}")
+    path = weights_path(name)
+    if not path.is_file():
+        raise ModelLoadError(
+            f"the bundled weights for {name!r} are missing ({path}); "
+            f"recreate them with: python -m explainer.train {name}"
+        )
+    return load_model_file(path, name)
+
+
+__all__ = ["MODEL_NAMES", "DigitCNN", "ModelLoadError", "build_model", "load_model", "load_model_file",
+           "save_weights", "weights_path"]

@@ -1,0 +1,1 @@
+"""Training code for the bundled models: ``python -m explainer.train <name>``."""

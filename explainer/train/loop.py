@@ -1,0 +1,104 @@
+"""A small training loop that reports as it goes and can be stopped between batches.
+
+:func:`fit` is a generator: it yields a :class:`Progress` after every batch
+and a summary after every epoch, so the command line can print and the app's
+training panel can plot, pause or cancel (by simply not asking for more).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass
+class Progress:
+    """One report from :func:`fit`.
+
+    ``kind`` is ``"batch"`` or ``"epoch"``; epoch reports carry validation figures.
+    """
+
+    kind: str
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    loss: float
+    accuracy: float
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+    lr: float = 0.0
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
+    """Mean cross-entropy loss and accuracy of ``model`` on ``(x, y)``."""
+    was_training = model.training
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        logits = model(x[start : start + batch_size])
+        target = y[start : start + batch_size]
+        loss_sum += F.cross_entropy(logits, target, reduction="sum").item()
+        correct += (logits.argmax(1) == target).sum().item()
+    model.train(was_training)
+    return loss_sum / len(x), correct / len(x)
+
+
+def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
+        epochs: int = 10, batch_size: int = 128, lr: float = 3e-3, weight_decay: float = 1e-4,
+        augment: Callable | None = None, seed: int = 0, parameters=None,
+        label_smoothing: float = 0.0) -> Iterator[Progress]:
+    """Train with AdamW and a one-cycle schedule; keep the best weights on validation.
+
+    Yields
+    ------
+    Progress
+        After each batch (``kind="batch"``) and each epoch (``kind="epoch"``).
+        When the generator finishes, ``model`` holds the weights of the epoch
+        with the best validation accuracy.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    params = [p for p in (parameters if parameters is not None else model.parameters()) if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    batches = (len(x_train) + batch_size - 1) // batch_size
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * batches, pct_start=0.25)
+    best_acc, best_state = -1.0, None
+    start_time = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(len(x_train), generator=generator)
+        seen, loss_sum, correct = 0, 0.0, 0
+        for batch in range(batches):
+            idx = order[batch * batch_size : (batch + 1) * batch_size]
+            xb, yb = x_train[idx], y_train[idx]
+            if augment is not None:
+                xb = augment(xb, generator)
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb, label_smoothing=label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            seen += len(idx)
+            loss_sum += loss.item() * len(idx)
+            correct += (logits.argmax(1) == yb).sum().item()
+            yield Progress("batch", epoch, epochs, batch + 1, batches, loss_sum / seen, correct / seen,
+                           lr=schedule.get_last_lr()[0], seconds=time.perf_counter() - start_time)
+        val_loss, val_acc = evaluate(model, x_val, y_val)
+        if val_acc > best_acc:
+            best_acc, best_state = val_acc, copy.deepcopy(model.state_dict())
+        yield Progress("epoch", epoch, epochs, batches, batches, loss_sum / seen, correct / seen, val_loss, val_acc,
+                       lr=schedule.get_last_lr()[0], seconds=time.perf_counter() - start_time,
+                       extra={"best_val_accuracy": best_acc})
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()

@@ -1,0 +1,60 @@
+"""Train the bundled digit CNN: ``python -m explainer.train mnist``.
+
+Reads the 10,000 training digits in ``../shared/data/mnist/train-*``, holds
+out 1,000 of them for validation (checkpoint choice), trains with
+augmentation, and writes ``assets/models/mnist.pt`` plus a few held-out
+digits for the app's "load digit" button. The official test set is not read
+here; ``python -m explainer.train evaluate mnist`` measures it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+import numpy as np
+import torch
+
+from ..models import DigitCNN, save_weights, weights_path
+from .augment import augment_digits
+from .data import load_mnist, split_train_val
+from .loop import fit
+
+DEFAULT_CONFIG = dict(conv1=32, conv2=64, hidden=128, kernel=5, pool="max", dropout=0.3)
+HELDOUT_SAMPLES = pathlib.Path(__file__).resolve().parents[2] / "assets" / "samples" / "mnist_heldout.npz"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m explainer.train mnist", description=__doc__)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=pathlib.Path, default=weights_path("mnist"))
+    parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train-*-idx*.gz")
+    args = parser.parse_args(argv)
+
+    torch.manual_seed(args.seed)
+    images, labels = load_mnist("train", args.data)
+    train_idx, val_idx = split_train_val(len(images), 0.1, seed=args.seed)
+    x = torch.from_numpy(images)[:, None]
+    y = torch.from_numpy(labels)
+    model = DigitCNN(**DEFAULT_CONFIG)
+    print(f"training DigitCNN {DEFAULT_CONFIG} on {len(train_idx)} digits, validating on {len(val_idx)}", flush=True)
+    last = None
+    for progress in fit(model, x[train_idx], y[train_idx], x[val_idx], y[val_idx], epochs=args.epochs,
+                        batch_size=args.batch_size, lr=args.lr, augment=augment_digits, seed=args.seed):
+        if progress.kind == "epoch":
+            last = progress
+            print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
+                  f"train acc {progress.accuracy:.4f}  val loss {progress.val_loss:.4f}  "
+                  f"val acc {progress.val_accuracy:.4f}  ({progress.seconds:.0f} s)", flush=True)
+    best = last.extra["best_val_accuracy"] if last else float("nan")
+    save_weights(args.out, "mnist", model, DEFAULT_CONFIG,
+                 {"val_accuracy": best, "train_digits": len(train_idx), "val_digits": len(val_idx),
+                  "epochs": args.epochs, "seed": args.seed})
+    # A few held-out (validation) digits for the app's "load digit" button.
+    pick = val_idx[:300]
+    np.savez_compressed(HELDOUT_SAMPLES, images=(images[pick] * 255).round().astype(np.uint8), labels=labels[pick])
+    print(f"best validation accuracy {best:.4f}; weights written to {args.out}", flush=True)
+    return 0

@@ -1,0 +1,392 @@
+"""The main window: lesson navigator, menus, status bar, and the command line."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import __version__, io
+from .errors import format_exception, show_error
+from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info
+from .lessons.base import Lesson
+from .state import AppState
+from .widgets.qimage import array_to_pixmap
+from .workers import LatestOnlyRunner, WorkResult
+
+DEFAULT_SIZE = QSize(1400, 900)
+DEFAULT_SAMPLE = "chelsea"
+
+
+class MainWindow(QMainWindow):
+    """ConvLens' main window.
+
+    Signals
+    -------
+    lesson_changed(str)
+        The id of the lesson now shown.
+    image_load_failed(str)
+        A user-facing message about an image that could not be opened.
+    """
+
+    lesson_changed = Signal(str)
+    image_load_failed = Signal(str)
+
+    def __init__(self, state: AppState | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app_state = state or AppState(self)
+        self._lessons: dict[str, Lesson] = {}
+        self._current: str | None = None
+        self._show_load_dialogs = True
+        self._loader = LatestOnlyRunner(self)
+        self._loader.finished.connect(self._on_loader_finished)
+        self._pending_names: dict[int, str] = {}
+
+        self.setWindowTitle("ConvLens — see inside convolutional neural networks")
+        self.setAcceptDrops(True)
+        self._build_central()
+        self._build_menus()
+        self.app_state.message_posted.connect(self._on_state_message_posted)
+        self.statusBar().showMessage("Pick a lesson on the left. Drop an image anywhere to use it.", 8000)
+
+    # -- layout --------------------------------------------------------------
+    def _build_central(self) -> None:
+        self.navigator = QListWidget(objectName="lessonNavigator")
+        self.navigator.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 7px 6px; }")
+        self.navigator.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for number, info in enumerate(LESSONS, start=1):
+            item = QListWidgetItem(f"{number}.  {info.title}")
+            item.setData(Qt.ItemDataRole.UserRole, info.id)
+            item.setToolTip(f"{info.summary}\n\nLecture: {info.lecture}\nShortcut: Ctrl+{number}")
+            if info.module is None:  # not built yet: say so in the list too
+                item.setForeground(Qt.GlobalColor.gray)
+                item.setToolTip("Coming in a later version.\n\n" + item.toolTip())
+            self.navigator.addItem(item)
+        self.navigator.currentItemChanged.connect(self._on_navigator_current_changed)
+        nav_width = max(230, self.navigator.sizeHintForColumn(0) + 2 * self.navigator.frameWidth() + 24)
+        self.navigator.setFixedWidth(nav_width)
+
+        # The shared current image, so it is always clear what lessons will use.
+        self.image_preview = QLabel(objectName="currentImagePreview")
+        self.image_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image_preview.setFixedSize(nav_width, 150)
+        self.image_preview.setToolTip("The current image, used by the lessons. Drop a file on the window, "
+                                      "or use File ▸ Open image / Open sample image.")
+        self.image_caption = QLabel("No image yet", objectName="currentImageCaption")
+        self.image_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image_caption.setFixedWidth(nav_width)
+        self.image_caption.setWordWrap(True)
+        self.app_state.image_changed.connect(self._on_state_image_changed)
+
+        left = QWidget()
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 6)
+        left_column.addWidget(self.navigator, 1)
+        heading = QLabel("Current image")
+        heading.setStyleSheet("font-weight: 600;")
+        left_column.addWidget(heading, 0, Qt.AlignmentFlag.AlignHCenter)
+        left_column.addWidget(self.image_preview)
+        left_column.addWidget(self.image_caption)
+
+        self.lesson_title = QLabel(objectName="lessonTitle")
+        self.lesson_title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.lesson_lecture = QLabel(objectName="lessonLecture")
+        self.lesson_lecture.setStyleSheet("color: #555; font-size: 10pt;")
+        self.stack = QStackedWidget(objectName="lessonStack")
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(10, 6, 6, 0)
+        header = QHBoxLayout()
+        header.addWidget(self.lesson_title)
+        header.addSpacing(12)
+        header.addWidget(self.lesson_lecture, 1, Qt.AlignmentFlag.AlignBottom)
+        column.addLayout(header)
+        column.addWidget(self.stack, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(1, False)
+        self.setCentralWidget(splitter)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = self._action(file_menu, "&Open image…", self._on_open_triggered, QKeySequence.StandardKey.Open)
+        samples = file_menu.addMenu("Open &sample image")
+        for name, path in io.sample_images().items():
+            self._action(samples, name.capitalize(), lambda _=False, p=path: self.open_image(p))
+        samples.setEnabled(bool(io.sample_images()))
+        file_menu.addSeparator()
+        self.export_action = self._action(file_menu, "&Export view as PNG…", self._on_export_triggered, "Ctrl+E")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        view_menu = bar.addMenu("&View")
+        self.fullscreen_action = self._action(view_menu, "&Full screen", self._on_fullscreen_toggled, "F11")
+        self.fullscreen_action.setCheckable(True)
+        view_menu.addSeparator()
+        self._action(view_menu, "&Next lesson", lambda: self._step_lesson(1), "Ctrl+PgDown")
+        self._action(view_menu, "&Previous lesson", lambda: self._step_lesson(-1), "Ctrl+PgUp")
+        lessons_menu = view_menu.addMenu("&Lessons")
+        for number, info in enumerate(LESSONS, start=1):
+            self._action(lessons_menu, info.title, lambda _=False, i=info.id: self.show_lesson(i), f"Ctrl+{number}")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About ConvLens", self._on_about_triggered)
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # -- lessons -------------------------------------------------------------
+    @property
+    def current_lesson_id(self) -> str | None:
+        return self._current
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        """The lesson widget if it has been opened, else None."""
+        return self._lessons.get(lesson_id)
+
+    def current_lesson(self) -> Lesson | None:
+        return self._lessons.get(self._current) if self._current else None
+
+    def show_lesson(self, lesson_id: str) -> Lesson:
+        """Bring ``lesson_id`` to the front, building it on first use."""
+        info = lesson_info(lesson_id)  # raises ValueError listing valid ids
+        widget = self._lessons.get(lesson_id)
+        if widget is None:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                widget = create_lesson(lesson_id, self.app_state, self.stack)
+            finally:
+                QApplication.restoreOverrideCursor()
+            self._lessons[lesson_id] = widget
+            self.stack.addWidget(widget)
+        self.stack.setCurrentWidget(widget)
+        self.lesson_title.setText(info.title)
+        self.lesson_lecture.setText(f"Lecture: {info.lecture}")
+        row = LESSON_IDS.index(lesson_id)
+        if self.navigator.currentRow() != row:
+            blocker = self.navigator.blockSignals(True)
+            self.navigator.setCurrentRow(row)
+            self.navigator.blockSignals(blocker)
+        changed = lesson_id != self._current
+        self._current = lesson_id
+        widget.activated()
+        if changed:
+            self.lesson_changed.emit(lesson_id)
+        return widget
+
+    def _step_lesson(self, delta: int) -> None:
+        index = LESSON_IDS.index(self._current) if self._current else 0
+        self.show_lesson(LESSON_IDS[(index + delta) % len(LESSON_IDS)])
+
+    def _on_navigator_current_changed(self, current: QListWidgetItem | None, _previous) -> None:
+        if current is not None:
+            self.show_lesson(current.data(Qt.ItemDataRole.UserRole))
+
+    def is_busy(self) -> bool:
+        lesson = self.current_lesson()
+        return self._loader.is_busy() or (lesson is not None and lesson.is_busy())
+
+    # -- images --------------------------------------------------------------
+    def open_image(self, path, show_dialog: bool = True) -> None:
+        """Load ``path`` in the background and make it the current image.
+
+        A file that cannot be used leaves the current image as it was and
+        explains why (status bar, and a dialog unless ``show_dialog`` is False).
+        """
+        name = pathlib.Path(path).name
+        self._show_load_dialogs = show_dialog
+        request = self._loader.submit(io.load_image, str(path))
+        self._pending_names[request] = name
+        self.statusBar().showMessage(f"Opening {name}…")
+
+    def _on_loader_finished(self, result: WorkResult) -> None:
+        name = self._pending_names.pop(result.request, "image")
+        if result.error is None:
+            image = result.value
+            self.app_state.set_image(image, name)
+            self.statusBar().showMessage(f"Opened {name} ({image.shape[1]}×{image.shape[0]} pixels)", 6000)
+            return
+        if isinstance(result.error, ValueError):
+            message = f"Could not open {name}: {result.error}"
+        else:
+            message = f"Could not open {name}: unexpected {type(result.error).__name__}: {result.error}"
+        self.statusBar().showMessage(message + " — the current image is unchanged.", 12000)
+        self.image_load_failed.emit(message)
+        if self._show_load_dialogs:
+            show_error(self, "Could not open the image", message,
+                       details=result.details if not isinstance(result.error, ValueError) else "",
+                       next_step="The current image is unchanged. Try a PNG, JPEG, BMP, GIF, TIFF or WebP file.")
+
+    def _on_open_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an image", "", io.IMAGE_FILE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            self.open_image(files[0])
+            event.acceptProposedAction()
+
+    # -- export, full screen, about ------------------------------------------
+    def export_view(self, path) -> bool:
+        """Save the current lesson as it looks now to a PNG file."""
+        target = self.stack.currentWidget() or self
+        pixmap = target.grab()
+        if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
+            self.statusBar().showMessage(f"Could not write {path}: check the folder exists and is writable.", 10000)
+            return False
+        self.statusBar().showMessage(f"Saved the view to {path}", 6000)
+        return True
+
+    def _on_export_triggered(self) -> None:
+        suggested = f"convlens-{self._current or 'view'}.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export view as PNG", suggested, "PNG image (*.png)")
+        if path:
+            if not path.lower().endswith(".png"):
+                path += ".png"
+            self.export_view(path)
+
+    def _on_fullscreen_toggled(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.fullscreen_action.setChecked(self.isFullScreen())
+
+    def _on_about_triggered(self) -> None:
+        QMessageBox.about(
+            self,
+            "About ConvLens",
+            f"<h3>ConvLens {__version__}</h3>"
+            "<p>See and touch every step of a convolutional neural network: kernels, feature maps, "
+            "pooling, dense layers, live digit recognition and segmentation.</p>"
+            "<p>Every number shown is computed by <code>explainer.core</code>, plain numpy code "
+            "tested against PyTorch. Bundled models are trained by the project's own code.</p>"
+            "<p>Data: MNIST (LeCun, Cortes, Burges; CC BY-SA 3.0), CIFAR-10 (Krizhevsky, 2009), "
+            "sample photos from scikit-image's data (public domain / CC0).</p>",
+        )
+
+    def _on_state_image_changed(self, image) -> None:
+        self.image_preview.setPixmap(array_to_pixmap(image, max_side=140))
+        name = self.app_state.image_name or "image"
+        self.image_caption.setText(f"{name} · {image.shape[1]}×{image.shape[0]}")
+
+    def _on_state_message_posted(self, text: str, timeout_ms: int) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    # -- closing -------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        for lesson in self._lessons.values():
+            lesson.shutdown()
+        self._loader.shutdown(timeout_ms=500)
+        super().closeEvent(event)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _parse_size(text: str) -> QSize:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"size must look like 1400x900, got {text!r}") from exc
+    if not (200 <= width <= 10000 and 200 <= height <= 10000):
+        raise argparse.ArgumentTypeError(f"size must be between 200x200 and 10000x10000, got {text!r}")
+    return QSize(width, height)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="convlens", description="ConvLens: see inside convolutional neural networks.")
+    parser.add_argument("--lesson", metavar="ID", help=f"lesson to open: {', '.join(LESSON_IDS)}")
+    parser.add_argument("--screenshot", metavar="PATH", help="render the window to this PNG once the lesson has drawn, then exit")
+    parser.add_argument("--size", metavar="WxH", type=_parse_size, default=None, help="window size (default 1400x900)")
+    parser.add_argument("--version", action="version", version=f"ConvLens {__version__}")
+    return parser
+
+
+def configure_pyqtgraph() -> None:
+    """Global pyqtgraph settings, once at start-up: arrays are (rows, columns) like numpy."""
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
+
+
+def _take_screenshot(window: MainWindow, path: str, app: QApplication, waited_ms: int = 0) -> None:
+    if window.is_busy() and waited_ms < 20000:
+        QTimer.singleShot(100, lambda: _take_screenshot(window, path, app, waited_ms + 100))
+        return
+    app.processEvents()
+    ok = window.grab().save(path, "PNG")
+    if not ok:
+        print(f"convlens: could not write screenshot to {path}", file=sys.stderr)
+    app.exit(0 if ok else 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the app. Returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    if args.lesson is not None and args.lesson not in LESSON_IDS:
+        print(f"convlens: unknown lesson {args.lesson!r}. Valid lessons: {', '.join(LESSON_IDS)}", file=sys.stderr)
+        return 2
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ConvLens")
+    app.setApplicationVersion(__version__)
+    app.setStyle("Fusion")
+    configure_pyqtgraph()
+
+    window = MainWindow()
+    window.resize(args.size or DEFAULT_SIZE)
+    samples = io.sample_images()
+    if DEFAULT_SAMPLE in samples:
+        window.open_image(samples[DEFAULT_SAMPLE], show_dialog=False)
+    window.show_lesson(args.lesson or LESSON_IDS[0])
+    window.show()
+
+    if args.screenshot:
+        def on_error(exc_type, exc, tb):
+            print("".join(format_exception(exc)), file=sys.stderr)
+            app.exit(1)
+
+        sys.excepthook = on_error
+        QTimer.singleShot(300, lambda: _take_screenshot(window, args.screenshot, app))
+    else:
+        def on_error(exc_type, exc, tb):
+            show_error(window, "Something went wrong", f"{exc_type.__name__}: {exc}",
+                       details=format_exception(exc),
+                       next_step="ConvLens keeps running; your image and drawing are kept.")
+
+        sys.excepthook = on_error
+    return app.exec()

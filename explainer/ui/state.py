@@ -1,0 +1,96 @@
+"""App-wide state shared by the lessons: the current image, model and selection.
+
+Lessons never talk to each other; they read and set this object and react to
+its signals. Every signal fires only when the value really changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+
+@dataclass(frozen=True)
+class NeuronSelection:
+    """A neuron picked by the user: a layer, a channel and a position in it."""
+
+    model: str
+    layer: str
+    channel: int | None = None
+    row: int | None = None
+    col: int | None = None
+
+
+class AppState(QObject):
+    """The truth every lesson shares.
+
+    Signals
+    -------
+    image_changed(object)
+        The new current image, ndarray (H, W, 3) float32 in [0, 1].
+    model_changed(str)
+        Name of the model lessons should use (e.g. ``"mnist"``).
+    selection_changed(object)
+        A :class:`NeuronSelection`, or None when nothing is selected.
+    message_posted(str, int)
+        A short message for the status bar and how long to show it (ms, 0 = until replaced).
+    """
+
+    image_changed = Signal(object)
+    model_changed = Signal(str)
+    selection_changed = Signal(object)
+    message_posted = Signal(str, int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._image: np.ndarray | None = None
+        self._image_name = ""
+        self._model = "mnist"
+        self._selection: NeuronSelection | None = None
+
+    # -- image ---------------------------------------------------------------
+    @property
+    def image(self) -> np.ndarray | None:
+        """The current image, (H, W, 3) float32 in [0, 1], or None."""
+        return self._image
+
+    @property
+    def image_name(self) -> str:
+        return self._image_name
+
+    def set_image(self, image: np.ndarray, name: str = "") -> None:
+        image = np.asarray(image, dtype=np.float32)
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"the current image must be (H, W, 3) RGB, got shape {image.shape}")
+        if self._image is not None and np.array_equal(image, self._image) and name == self._image_name:
+            return
+        self._image = image
+        self._image_name = name
+        self.image_changed.emit(image)
+
+    # -- model ---------------------------------------------------------------
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def set_model(self, name: str) -> None:
+        if name != self._model:
+            self._model = name
+            self.model_changed.emit(name)
+
+    # -- selection -----------------------------------------------------------
+    @property
+    def selection(self) -> NeuronSelection | None:
+        return self._selection
+
+    def set_selection(self, selection: NeuronSelection | None) -> None:
+        if selection != self._selection:
+            self._selection = selection
+            self.selection_changed.emit(selection)
+
+    # -- messages ------------------------------------------------------------
+    def post_message(self, text: str, timeout_ms: int = 5000) -> None:
+        """Ask the window to show ``text`` in its status bar."""
+        self.message_posted.emit(text, timeout_ms)

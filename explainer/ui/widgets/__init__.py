@@ -1,0 +1,1 @@
+"""Reusable widgets the lessons are built from."""

@@ -1,0 +1,8 @@
+"""Start ConvLens: ``python main.py [--lesson ID] [--screenshot PATH] [--size WxH]``."""
+
+import sys
+
+from explainer.ui.app import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Fixtures for the widget tests: a main window, and no thread left behind."""
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from explainer.ui.app import MainWindow, configure_pyqtgraph
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running(qapp):
+    configure_pyqtgraph()
+    yield
+    pool = QThreadPool.globalInstance()
+    pool.waitForDone(5000)
+    assert pool.activeThreadCount() == 0, "a test left a worker thread running"
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    yield win
+    win.close()

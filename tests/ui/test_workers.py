@@ -1,0 +1,62 @@
+"""The background runner: newest request wins, errors come back, nothing blocks."""
+
+import threading
+import time
+
+from explainer.ui.workers import LatestOnlyRunner
+
+
+def test_runner_coalesces_to_newest(qtbot):
+    runner = LatestOnlyRunner()
+    gate = threading.Event()
+    ran = []
+
+    def job(n):
+        if n == 1:
+            gate.wait(5)
+        ran.append(n)
+        return n * 10
+
+    results = []
+    runner.finished.connect(results.append)
+    runner.submit(job, 1)
+    for n in range(2, 6):
+        runner.submit(job, n)  # 2..4 are replaced while 1 runs; only 5 waits
+    assert runner.is_busy()
+    gate.set()
+    qtbot.waitUntil(lambda: not runner.is_busy(), timeout=5000)
+    assert ran == [1, 5]
+    assert [r.value for r in results] == [10, 50]
+    assert results[-1].request == runner.latest_request
+
+
+def test_runner_delivers_errors_with_details(qtbot):
+    runner = LatestOnlyRunner()
+
+    def broken():
+        raise ValueError("kernel does not fit")
+
+    with qtbot.waitSignal(runner.finished, timeout=5000) as blocker:
+        runner.submit(broken)
+    result = blocker.args[0]
+    assert isinstance(result.error, ValueError)
+    assert "Traceback" in result.details
+
+
+def test_submit_returns_immediately(qtbot):
+    runner = LatestOnlyRunner()
+    start = time.perf_counter()
+    runner.submit(time.sleep, 0.3)
+    assert time.perf_counter() - start < 0.1
+    qtbot.waitUntil(lambda: not runner.is_busy(), timeout=5000)
+
+
+def test_shutdown_stops_delivering(qtbot):
+    runner = LatestOnlyRunner()
+    got = []
+    runner.finished.connect(got.append)
+    runner.submit(time.sleep, 0.05)
+    runner.submit(time.sleep, 0.05)
+    runner.shutdown()
+    qtbot.wait(200)
+    assert got == []
