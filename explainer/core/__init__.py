@@ -10,10 +10,18 @@ from .conv import ConvStep, conv2d, conv2d_loops, conv_step, conv_transpose2d, p
 from .formatting import format_number
 from .metrics import box_iou, confusion_matrix, grade_iou, iou_per_class, mean_iou, pixel_accuracy
 from .pool import POOL_MODES, PoolStep, pool2d, pool_step
-from .sizes import describe_output_size, output_size, output_size_unchecked, transposed_output_size
+from .preprocess import DigitSteps, bounding_box, box_resize, center_of_mass, looks_inverted, mnist_preprocess
+from .sizes import describe_output_size, output_size, output_size_unchecked, receptive_field, transposed_output_size
 
 __all__ = [
     "ConvStep",
+    "DigitSteps",
+    "bounding_box",
+    "box_resize",
+    "center_of_mass",
+    "looks_inverted",
+    "mnist_preprocess",
+    "receptive_field",
     "POOL_MODES",
     "PoolStep",
     "box_iou",

@@ -141,3 +141,55 @@ def describe_output_size(n: int, k: int, stride: int = 1, padding: int = 0, dila
     """
     out = output_size_unchecked(n, k, stride, padding, dilation)
     return f"⌊({n} + 2·{padding} − {dilation}·({k} − 1) − 1) / {stride}⌋ + 1 = {out}"
+
+
+def receptive_field(layers, row: int, col: int, input_shape: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
+    """The input region that one neuron sees, through a chain of layers.
+
+    Every convolution or pooling layer with kernel k, stride s, padding p and
+    dilation d makes output index i depend on input indices
+    ``i·s − p`` to ``i·s − p + d(k − 1)``. Walking back from the neuron to the
+    input through all layers gives its local receptive field.
+
+    Parameters
+    ----------
+    layers : sequence of tuples
+        ``(k, s, p)`` or ``(k, s, p, d)`` for each layer, from the input onwards.
+    row, col : int
+        The neuron's position in the last layer's output.
+    input_shape : (int, int), optional
+        If given, the region is clipped to the input (padding is not input).
+
+    Returns
+    -------
+    tuple of int
+        ``(top, bottom, left, right)`` in input pixels, bottom and right exclusive.
+
+    Examples
+    --------
+    A neuron of the lecture's first hidden layer (5×5 receptive fields) sees a
+    5×5 patch; after 2×2 pooling and another 5×5 convolution it sees 14×14,
+    and after a second 2×2 pooling 16×16.
+
+    >>> receptive_field([(5, 1, 0)], 0, 0)
+    (0, 5, 0, 5)
+    >>> receptive_field([(5, 1, 0), (2, 2, 0), (5, 1, 0)], 0, 0)
+    (0, 14, 0, 14)
+    >>> receptive_field([(5, 1, 0), (2, 2, 0), (5, 1, 0), (2, 2, 0)], 3, 3, (28, 28))
+    (12, 28, 12, 28)
+    """
+    top = bottom = check_int("row", row, 0)
+    left = right = check_int("col", col, 0)
+    for layer in reversed(list(layers)):
+        if len(layer) not in (3, 4):
+            raise ValueError(f"each layer must be (k, s, p) or (k, s, p, d), got {layer!r}")
+        k, s, p, d = (*layer, 1) if len(layer) == 3 else layer
+        k, s, p, d = check_int("kernel size k", k, 1), check_int("stride", s, 1), check_int("padding", p, 0), check_int("dilation", d, 1)
+        top, bottom = top * s - p, bottom * s - p + d * (k - 1)
+        left, right = left * s - p, right * s - p + d * (k - 1)
+    bottom, right = bottom + 1, right + 1  # make exclusive
+    if input_shape is not None:
+        height, width = input_shape
+        top, left = max(top, 0), max(left, 0)
+        bottom, right = min(bottom, height), min(right, width)
+    return top, bottom, left, right
