@@ -12,7 +12,8 @@ import pathlib
 
 from torch import nn
 
-from .digits import DigitCNN
+from .digits import DigitCNN, DigitReading, read_digit
+from .trace import Stage, count_parameters, stages, trace
 from .weights import ModelLoadError, load_state, read_weights, save_weights
 
 #: Every model name the app knows, and what it is.
@@ -79,5 +80,5 @@ def load_model(name: str) -> nn.Module:
     return load_model_file(path, name)
 
 
-__all__ = ["MODEL_NAMES", "DigitCNN", "ModelLoadError", "build_model", "load_model", "load_model_file",
+__all__ = ["MODEL_NAMES", "DigitCNN", "DigitReading", "Stage", "count_parameters", "read_digit", "stages", "trace", "ModelLoadError", "build_model", "load_model", "load_model_file",
            "save_weights", "weights_path"]

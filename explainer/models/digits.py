@@ -6,8 +6,14 @@ so a 28×28 digit gives 24×24 feature maps (5×5 local receptive fields).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+import numpy as np
 import torch
 from torch import nn
+
+from ..core.preprocess import DigitSteps, mnist_preprocess
+from .trace import stages
 
 
 class DigitCNN(nn.Module):
@@ -58,3 +64,44 @@ class DigitCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
+
+
+@dataclass
+class DigitReading:
+    """Everything the drawing lesson shows for one drawing.
+
+    Attributes
+    ----------
+    steps : DigitSteps or None
+        The MNIST preprocessing stages; None when nothing is drawn.
+    stages : list of Stage
+        Every layer's output for the 28×28 input (empty when nothing is drawn).
+    probabilities : ndarray, shape (10,), or None
+        Softmax of the logits.
+    prediction : int or None
+        The most probable digit.
+    """
+
+    steps: DigitSteps | None
+    stages: list = field(default_factory=list)
+    probabilities: np.ndarray | None = None
+    prediction: int | None = None
+
+
+def read_digit(model: nn.Module | None, image: np.ndarray) -> DigitReading:
+    """Preprocess a drawing the MNIST way and run the digit network on it.
+
+    Parameters
+    ----------
+    model : nn.Module or None
+        A digit classifier taking (1, 1, 28, 28); None shows only the preprocessing.
+    image : ndarray, shape (H, W)
+        White digit on black, values in [0, 1].
+    """
+    steps = mnist_preprocess(image)
+    if steps is None or model is None:
+        return DigitReading(steps)
+    x = torch.from_numpy(steps.digit.astype(np.float32))[None, None]
+    layer_stages, logits = stages(model, x)
+    probabilities = torch.softmax(logits[0], dim=0).numpy().astype(np.float64)
+    return DigitReading(steps, layer_stages, probabilities, int(probabilities.argmax()))

@@ -65,6 +65,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Local receptive fields · Building a CNN on MNIST",
         "Draw a digit and watch a trained LeNet-style network read it: the 28×28 input, every "
         "channel of every layer, the probabilities, and the receptive field of any neuron.",
+        module="draw",
     ),
     LessonInfo(
         "network",

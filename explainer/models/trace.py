@@ -1,0 +1,183 @@
+"""Looking inside a network: every layer's output, shape and parameter count.
+
+Computed by running the real module with forward hooks, never from
+hand-written tables, so what a lesson shows is what the network does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+_SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+_SKIPPED = (nn.Dropout, nn.Dropout2d, nn.Identity)
+
+
+@dataclass
+class LayerRecord:
+    """One leaf module as it ran.
+
+    Attributes
+    ----------
+    name : str
+        Dotted name in the model, e.g. ``"features.0"``.
+    module : nn.Module
+    output : torch.Tensor
+        Its output (detached), with the batch dimension.
+    params, trainable : int
+        Parameter counts of this module alone.
+    """
+
+    name: str
+    module: nn.Module
+    output: torch.Tensor
+    params: int
+    trainable: int
+
+    @property
+    def kind(self) -> str:
+        return type(self.module).__name__
+
+
+def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[LayerRecord], torch.Tensor]:
+    """Run ``model`` on ``x`` and record every leaf module's output, in call order.
+
+    Returns
+    -------
+    records : list of LayerRecord
+    output : torch.Tensor
+        The model's own output.
+    """
+    records: list[LayerRecord] = []
+    handles = []
+    names = {module: name for name, module in model.named_modules()}
+
+    def hook(module, _inputs, output):
+        if isinstance(output, torch.Tensor):
+            params = sum(p.numel() for p in module.parameters(recurse=False))
+            trainable = sum(p.numel() for p in module.parameters(recurse=False) if p.requires_grad)
+            records.append(LayerRecord(names.get(module, type(module).__name__), module, output.detach(), params,
+                                       trainable))
+
+    for module in model.modules():
+        if not list(module.children()):
+            handles.append(module.register_forward_hook(hook))
+    try:
+        with torch.no_grad():
+            output = model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return records, output
+
+
+def _geometry(module: nn.Module) -> tuple[int, int, int, int]:
+    def one(value):
+        return value[0] if isinstance(value, (tuple, list)) else value
+
+    if isinstance(module, nn.Conv2d):
+        return one(module.kernel_size), one(module.stride), one(module.padding), one(module.dilation)
+    return one(module.kernel_size), one(module.stride or module.kernel_size), one(module.padding), one(
+        getattr(module, "dilation", 1))
+
+
+@dataclass
+class Stage:
+    """A layer as the lecture names it: a convolution with its ReLU, a pooling, a dense layer…
+
+    Attributes
+    ----------
+    key : str
+        Short id, e.g. ``"conv1"``, ``"pool2"``, ``"dense1"``, ``"output"``.
+    title : str
+        E.g. ``"conv1 · 5×5 convolution + ReLU"``.
+    term : str
+        The lecture's word: ``"feature maps"``, ``"max-pooling"``, ``"flatten"``,
+        ``"fully connected"``, ``"output"``.
+    values : ndarray
+        ``(C, H, W)`` for maps, ``(n,)`` for vectors (batch dimension removed).
+    shape : tuple of int
+        The tensor shape with the batch dimension, e.g. ``(1, 32, 24, 24)``.
+    geometry : list of tuple
+        ``(k, s, p, d)`` of every convolution/pooling from the input up to
+        this stage (for receptive fields); empty for non-spatial stages.
+    module : nn.Module or None
+        The module holding this stage's weights (Conv2d or Linear), if any.
+    """
+
+    key: str
+    title: str
+    term: str
+    values: np.ndarray
+    shape: tuple
+    geometry: list = field(default_factory=list)
+    module: nn.Module | None = None
+
+    @property
+    def spatial(self) -> bool:
+        return self.values.ndim == 3
+
+
+def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor]:
+    """Group a sequential CNN's layers the way the lecture talks about them.
+
+    A convolution or linear layer absorbs the ReLU right after it; dropout is
+    skipped (it does nothing at inference). ``x`` must hold one example.
+
+    Returns
+    -------
+    stages : list of Stage
+        Starting with the input itself.
+    logits : torch.Tensor
+    """
+    if x.shape[0] != 1:
+        raise ValueError(f"stages() explains one example at a time, got a batch of {x.shape[0]}")
+    records, logits = trace(model, x)
+    out: list[Stage] = [Stage("input", f"input {x.shape[2]}×{x.shape[3]}", "input image", x[0].numpy(), tuple(x.shape))]
+    geometry: list = []
+    counts = {"conv": 0, "pool": 0, "dense": 0}
+    linear_total = sum(isinstance(r.module, nn.Linear) for r in records)
+    for record in records:
+        module = record.module
+        values = record.output[0].numpy()
+        shape = tuple(record.output.shape)
+        if isinstance(module, _SKIPPED):
+            continue
+        if isinstance(module, nn.ReLU) and out and out[-1].module is not None and not out[-1].title.endswith("ReLU"):
+            out[-1].values, out[-1].shape = values, shape
+            out[-1].title += " + ReLU"
+            continue
+        if isinstance(module, nn.Conv2d):
+            counts["conv"] += 1
+            geometry = geometry + [_geometry(module)]
+            k = _geometry(module)[0]
+            out.append(Stage(f"conv{counts['conv']}", f"conv{counts['conv']} · {k}×{k} convolution", "feature maps",
+                             values, shape, list(geometry), module))
+        elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
+            counts["pool"] += 1
+            geometry = geometry + [_geometry(module)]
+            k = _geometry(module)[0]
+            kind = "max" if isinstance(module, nn.MaxPool2d) else "average"
+            out.append(Stage(f"pool{counts['pool']}", f"pool{counts['pool']} · {k}×{k} {kind} pooling",
+                             f"{kind}-pooling", values, shape, list(geometry)))
+        elif isinstance(module, nn.Flatten):
+            out.append(Stage("flatten", "flatten", "flatten", values, shape))
+        elif isinstance(module, nn.Linear):
+            counts["dense"] += 1
+            last = counts["dense"] == linear_total
+            key = "output" if last else f"dense{counts['dense']}"
+            title = f"output · {module.out_features} logits" if last else f"dense{counts['dense']} · fully connected"
+            out.append(Stage(key, title, "output" if last else "fully connected", values, shape, [], module))
+        else:
+            out.append(Stage(record.name, record.name, record.kind, values, shape))
+    return out, logits
+
+
+def count_parameters(model: nn.Module) -> tuple[int, int]:
+    """``(total, trainable)`` parameter counts."""
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return total, trainable

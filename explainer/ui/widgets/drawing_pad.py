@@ -1,0 +1,221 @@
+"""A square pad to draw on with a mouse, pen or finger: white ink on black, like MNIST."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from .qimage import array_to_qimage
+
+
+class DrawingPad(QWidget):
+    """Draw strokes; read the drawing back as a numpy array.
+
+    Strokes are kept as point lists in pad coordinates (0..resolution), so the
+    last one can be undone and the drawing re-rendered at any size. A
+    background picture (a loaded digit) can sit under the strokes.
+
+    Signals
+    -------
+    drawing_changed()
+        The drawing changed while a stroke is in progress (each mouse move).
+    stroke_finished()
+        A stroke ended (mouse released), or the drawing changed at once
+        (undo, clear, new background).
+    """
+
+    drawing_changed = Signal()
+    stroke_finished = Signal()
+
+    def __init__(self, resolution: int = 280, pen_fraction: float = 0.075, hint: str = "Draw a digit here",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.resolution = resolution
+        self.pen_width = max(1.0, resolution * pen_fraction)
+        self.hint = hint
+        self._strokes: list[list[QPointF]] = []
+        self._current: list[QPointF] | None = None
+        self._background: np.ndarray | None = None
+        self._overlay: QRectF | None = None  # in pad coordinates
+        self._buffer = QImage(resolution, resolution, QImage.Format.Format_Grayscale8)
+        self.setMinimumSize(160, 160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setToolTip("Draw with the left mouse button (or a pen / finger). "
+                        "Ctrl+Z undoes the last stroke, Esc clears.")
+        self._render()
+
+    # -- public API ----------------------------------------------------------
+    def clear(self) -> None:
+        """Remove every stroke and the background."""
+        if not self._strokes and self._background is None and self._current is None:
+            return
+        self._strokes.clear()
+        self._current = None
+        self._background = None
+        self._overlay = None
+        self._render()
+        self.stroke_finished.emit()
+
+    def undo(self) -> bool:
+        """Remove the last stroke; returns False if there was none."""
+        if not self._strokes:
+            return False
+        self._strokes.pop()
+        self._render()
+        self.stroke_finished.emit()
+        return True
+
+    def stroke_count(self) -> int:
+        return len(self._strokes)
+
+    def is_blank(self) -> bool:
+        return not self._strokes and self._current is None and self._background is None
+
+    def set_background(self, image: np.ndarray | None) -> None:
+        """Show ``image`` (H, W) in [0, 1] under the strokes, stretched to the pad; clears strokes."""
+        self._strokes.clear()
+        self._current = None
+        if image is not None:
+            image = np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0)
+            if image.ndim != 2:
+                raise ValueError(f"the background must be a 2-D greyscale image, got shape {image.shape}")
+        self._background = image
+        self._render()
+        self.stroke_finished.emit()
+
+    def add_stroke(self, points) -> None:
+        """Add a whole stroke from ``(x, y)`` pad coordinates (used by presets and tests)."""
+        stroke = [QPointF(float(x), float(y)) for x, y in points]
+        if stroke:
+            self._strokes.append(stroke)
+            self._render()
+            self.stroke_finished.emit()
+
+    def image(self) -> np.ndarray:
+        """The drawing as a (resolution, resolution) float array in [0, 1], white on black."""
+        ptr = self._buffer.constBits()
+        arr = np.frombuffer(ptr, dtype=np.uint8, count=self._buffer.sizeInBytes())
+        arr = arr.reshape(self.resolution, self._buffer.bytesPerLine())[:, : self.resolution]
+        return arr.astype(np.float32) / 255.0
+
+    def set_overlay(self, rect: QRectF | None) -> None:
+        """Outline a region of the pad (pad coordinates), e.g. a receptive field; None removes it."""
+        self._overlay = rect
+        self.update()
+
+    # -- rendering -----------------------------------------------------------
+    def _pen(self) -> QPen:
+        pen = QPen(QColor(255, 255, 255), self.pen_width)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        return pen
+
+    def _draw_stroke(self, painter: QPainter, stroke: list[QPointF]) -> None:
+        if len(stroke) == 1:
+            painter.drawPoint(stroke[0])
+            return
+        path = QPainterPath(stroke[0])
+        for point in stroke[1:]:
+            path.lineTo(point)
+        painter.drawPath(path)
+
+    def _render(self) -> None:
+        if self._background is not None:
+            side = self.resolution
+            bg = array_to_qimage(self._background).scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                                          Qt.TransformationMode.SmoothTransformation)
+            self._buffer = bg.convertToFormat(QImage.Format.Format_Grayscale8)
+        else:
+            self._buffer.fill(0)
+        painter = QPainter(self._buffer)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self._pen())
+        for stroke in self._strokes + ([self._current] if self._current else []):
+            self._draw_stroke(painter, stroke)
+        painter.end()
+        self.update()
+
+    def _extend_current(self, point: QPointF) -> None:
+        # Draw only the new segment into the buffer: cheap enough for every mouse move.
+        previous = self._current[-1]
+        self._current.append(point)
+        painter = QPainter(self._buffer)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self._pen())
+        painter.drawLine(previous, point)
+        painter.end()
+        self.update()
+
+    def _target_rect(self) -> QRectF:
+        side = min(self.width(), self.height())
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def _to_pad(self, pos: QPointF) -> QPointF:
+        rect = self._target_rect()
+        scale = self.resolution / rect.width()
+        return QPointF((pos.x() - rect.x()) * scale, (pos.y() - rect.y()) * scale)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())
+        rect = self._target_rect()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(rect, self._buffer)
+        if self.is_blank() and self.hint:
+            painter.setPen(QColor(150, 150, 150))
+            font = painter.font()
+            font.setPointSizeF(max(9.0, rect.width() / 22))
+            painter.setFont(font)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.hint)
+        if self._overlay is not None:
+            scale = rect.width() / self.resolution
+            o = self._overlay
+            pen = QPen(QColor(255, 170, 0), 2)
+            painter.setPen(pen)
+            painter.drawRect(QRectF(rect.x() + o.x() * scale, rect.y() + o.y() * scale, o.width() * scale,
+                                    o.height() * scale))
+        painter.setPen(QPen(QColor(120, 120, 120), 1))
+        painter.drawRect(rect.adjusted(0, 0, -1, -1))
+        painter.end()
+
+    # -- input ---------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._overlay = None
+        self._current = [self._to_pad(event.position())]
+        painter = QPainter(self._buffer)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self._pen())
+        painter.drawPoint(self._current[0])
+        painter.end()
+        self.update()
+        self.drawing_changed.emit()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._current is None or not (event.buttons() & Qt.MouseButton.LeftButton):
+            return
+        self._extend_current(self._to_pad(event.position()))
+        self.drawing_changed.emit()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._current is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._strokes.append(self._current)
+        self._current = None
+        self.stroke_finished.emit()
+
+    def sizeHint(self):  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QSize
+
+        return QSize(300, 300)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt override)
+        return width
