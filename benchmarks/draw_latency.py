@@ -1,0 +1,60 @@
+"""Per-stroke latency of the draw lesson: preprocessing + inference + every panel redrawn.
+
+Run: QT_QPA_PLATFORM=offscreen python benchmarks/draw_latency.py
+Prints the median and 95th percentile over 100 updates (milliseconds).
+"""
+
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from explainer.models import read_digit  # noqa: E402
+from explainer.ui.app import configure_pyqtgraph  # noqa: E402
+from explainer.ui.lessons.draw import DrawLesson, load_digit_model  # noqa: E402
+from explainer.ui.state import AppState  # noqa: E402
+
+
+def main(runs: int = 100) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_pyqtgraph()
+    lesson = DrawLesson(AppState())
+    lesson.resize(1100, 800)
+    lesson.show()
+    payload = load_digit_model()
+    model = payload["model"]
+    while lesson.is_busy():
+        app.processEvents()
+    rng = np.random.default_rng(0)
+    compute, total = [], []
+    for i in range(runs):
+        lesson.pad.add_stroke([(40 + 200 * rng.random(), 40 + 200 * rng.random()) for _ in range(6)])
+        while lesson.is_busy():  # let the lesson's own update run first
+            app.processEvents()
+        image = lesson.pad.image()
+        start = time.perf_counter()
+        reading = read_digit(model, image)
+        mid = time.perf_counter()
+        lesson.draw_state.set_reading(reading)
+        lesson.grab()  # force a full repaint
+        end = time.perf_counter()
+        compute.append((mid - start) * 1000)
+        total.append((end - start) * 1000)
+        if i % 10 == 9:
+            lesson.pad.clear()
+    for name, values in (("preprocess + inference (worker)", compute),
+                         ("... + every panel updated and repainted", total)):
+        values = sorted(values)
+        p95 = values[int(0.95 * (len(values) - 1))]
+        print(f"{name}: median {statistics.median(values):.1f} ms, p95 {p95:.1f} ms over {len(values)} runs")
+    lesson.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
