@@ -244,10 +244,16 @@ class MainWindow(QMainWindow):
                        details=result.details if not isinstance(result.error, ValueError) else "",
                        next_step="The current image is unchanged. Try a PNG, JPEG, BMP, GIF, TIFF or WebP file.")
 
+    def open_file(self, path) -> None:
+        """A file chosen or dropped by the user: the current lesson may take it, else it becomes the shared image."""
+        lesson = self.current_lesson()
+        if lesson is None or not lesson.open_file(path):
+            self.open_image(path)
+
     def _on_open_triggered(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open an image", "", io.IMAGE_FILE_FILTER)
         if path:
-            self.open_image(path)
+            self.open_file(path)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -256,7 +262,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
         files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if files:
-            self.open_image(files[0])
+            self.open_file(files[0])
             event.acceptProposedAction()
 
     # -- export, full screen, about ------------------------------------------

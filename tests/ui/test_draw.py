@@ -223,3 +223,28 @@ def test_missing_model_shows_banner_and_keeps_working(qtbot, monkeypatch):
     assert "only the preprocessing" in widget.prediction_text.text()
     assert widget.step_views["digit"].image.image is not None
     widget.shutdown()
+
+
+def test_file_dropped_on_window_goes_to_the_pad(qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from explainer.ui.app import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    lesson = window.show_lesson("draw")
+    qtbot.waitUntil(lambda: lesson.model is not None and not lesson.is_busy(), timeout=20000)
+    img = Image.new("L", (120, 160), 255)
+    ImageDraw.Draw(img).line([(60, 15), (60, 145)], fill=0, width=12)
+    path = tmp_path / "dropped-one.png"
+    img.save(path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: not lesson.is_busy(), timeout=10000)
+    assert lesson.findChild(QLabel, "predictedDigit").text() == "1"
+    window.close()

@@ -24,6 +24,14 @@ class Lesson(QWidget):
         """True while background work for what is on screen is still running."""
         return False
 
+    def open_file(self, path) -> bool:
+        """Take a file the user opened or dropped while this lesson is shown.
+
+        Return True if the lesson used it itself; False lets the window make
+        it the shared current image (the default).
+        """
+        return False
+
     def activated(self) -> None:
         """Called each time the lesson is brought to the front."""
 

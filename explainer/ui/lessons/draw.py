@@ -289,6 +289,11 @@ class DrawLesson(Lesson):
         """Read a digit from an image file in the background."""
         self._files.submit(digit_from_file, str(path))
 
+    def open_file(self, path) -> bool:
+        """Files opened or dropped while drawing become the digit on the pad."""
+        self.load_file(path)
+        return True
+
     def select_neuron(self, key: str, channel: int, row: int, col: int) -> None:
         self.draw_state.set_selection((key, channel, row, col))
 
