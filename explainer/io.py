@@ -161,3 +161,29 @@ def sample_images() -> dict[str, pathlib.Path]:
         return {}
     paths = [p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg")]
     return {p.stem: p for p in sorted(paths)}
+
+
+def load_preset(name: str) -> dict:
+    """A convolution preset from ``assets/presets/lecture.json`` (``"rgb"`` or ``"binary"``).
+
+    Returns the dict with ``input`` (C, H, W), ``kernels`` (K, C, k, k) and
+    ``bias`` (K,) as float arrays.
+    """
+    import json
+
+    presets = json.loads((assets_dir() / "presets" / "lecture.json").read_text(encoding="utf-8"))
+    if name not in presets:
+        raise ValueError(f"unknown preset {name!r}; presets: {', '.join(presets)}")
+    preset = dict(presets[name])
+    for key in ("input", "kernels", "bias"):
+        preset[key] = np.asarray(preset[key], dtype=np.float64)
+    return preset
+
+
+def heldout_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled held-out MNIST digits: images (N, 28, 28) float32 in [0, 1] and labels (N,)."""
+    path = assets_dir() / "samples" / "mnist_heldout.npz"
+    if not path.is_file():
+        return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64)
+    with np.load(path) as data:
+        return data["images"].astype(np.float32) / 255.0, data["labels"].astype(np.int64)

@@ -140,7 +140,8 @@ def describe_output_size(n: int, k: int, stride: int = 1, padding: int = 0, dila
     '⌊(5 + 2·1 − 1·(3 − 1) − 1) / 1⌋ + 1 = 5'
     """
     out = output_size_unchecked(n, k, stride, padding, dilation)
-    return f"⌊({n} + 2·{padding} − {dilation}·({k} − 1) − 1) / {stride}⌋ + 1 = {out}"
+    result = f"−{-out}" if out < 0 else str(out)
+    return f"⌊({n} + 2·{padding} − {dilation}·({k} − 1) − 1) / {stride}⌋ + 1 = {result}"
 
 
 def receptive_field(layers, row: int, col: int, input_shape: tuple[int, int] | None = None) -> tuple[int, int, int, int]:

@@ -43,7 +43,7 @@ def test_lecture_sizes():
 def test_describe_output_size_writes_the_formula_with_numbers():
     assert core.describe_output_size(28, 5) == "⌊(28 + 2·0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24"
     # An impossible setting is still described, with its non-positive result.
-    assert core.describe_output_size(3, 5).endswith("= -1")
+    assert core.describe_output_size(3, 5).endswith("= −1")
 
 
 @pytest.mark.parametrize(

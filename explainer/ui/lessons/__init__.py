@@ -37,6 +37,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Step a 3×3 kernel across the red, green and blue channels of an image: the window, "
         "the element-wise products, each channel's sum, the bias and the output cell "
         "(308 + (−498) + 164 + 1 = −25). Stride, padding and dilation with the output-size formula.",
+        module="convolution",
     ),
     LessonInfo(
         "feature-maps",

@@ -33,7 +33,6 @@ from ..widgets.panels import ImageView, ProbabilityChart
 from ..workers import LatestOnlyRunner, WorkResult
 from .base import Lesson
 
-HELDOUT = io.assets_dir() / "samples" / "mnist_heldout.npz"
 #: Which layers get a row in the layer view, and how many maps per row.
 LAYER_COLUMNS = {"conv1": 16, "pool1": 16, "conv2": 32, "pool2": 32, "dense1": 32, "output": 10}
 TERMS = {
@@ -51,9 +50,7 @@ TERMS = {
 def load_digit_model() -> dict:
     """Load the bundled digit model, held-out digits, and per-layer colour levels."""
     model = load_model("mnist")
-    samples = np.load(HELDOUT) if HELDOUT.is_file() else None
-    images = samples["images"].astype(np.float32) / 255.0 if samples is not None else np.zeros((0, 28, 28))
-    labels = samples["labels"] if samples is not None else np.zeros(0, int)
+    images, labels = io.heldout_digits()
     # Fixed colour scales per layer, from typical activations on held-out digits,
     # so colours keep their meaning from one stroke to the next.
     levels: dict[str, float] = {}
