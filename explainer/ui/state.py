@@ -30,6 +30,8 @@ class AppState(QObject):
     -------
     image_changed(object)
         The new current image, ndarray (H, W, 3) float32 in [0, 1].
+    drawing_changed(object)
+        The digit drawn in the draw lesson, ndarray (H, W) float32 in [0, 1], white on black.
     model_changed(str)
         Name of the model lessons should use (e.g. ``"mnist"``).
     selection_changed(object)
@@ -39,6 +41,7 @@ class AppState(QObject):
     """
 
     image_changed = Signal(object)
+    drawing_changed = Signal(object)
     model_changed = Signal(str)
     selection_changed = Signal(object)
     message_posted = Signal(str, int)
@@ -47,6 +50,7 @@ class AppState(QObject):
         super().__init__(parent)
         self._image: np.ndarray | None = None
         self._image_name = ""
+        self._drawing: np.ndarray | None = None
         self._model = "mnist"
         self._selection: NeuronSelection | None = None
 
@@ -69,6 +73,21 @@ class AppState(QObject):
         self._image = image
         self._image_name = name
         self.image_changed.emit(image)
+
+    # -- drawing -------------------------------------------------------------
+    @property
+    def drawing(self) -> np.ndarray | None:
+        """The draw lesson's current drawing, (H, W) float32 in [0, 1], or None."""
+        return self._drawing
+
+    def set_drawing(self, drawing: np.ndarray | None) -> None:
+        if drawing is not None:
+            drawing = np.asarray(drawing, dtype=np.float32)
+        same = (drawing is None and self._drawing is None) or (
+            drawing is not None and self._drawing is not None and np.array_equal(drawing, self._drawing))
+        if not same:
+            self._drawing = drawing
+            self.drawing_changed.emit(drawing)
 
     # -- model ---------------------------------------------------------------
     @property

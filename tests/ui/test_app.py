@@ -125,10 +125,10 @@ def run_main(*args, timeout=90):
 
 def test_command_line_screenshot(tmp_path):
     path = tmp_path / "shot.png"
-    result = run_main("--lesson", "convolution", "--screenshot", str(path), "--size", "1000x700")
+    result = run_main("--lesson", "convolution", "--screenshot", str(path), "--size", "1100x720")
     assert result.returncode == 0, result.stderr
     img = Image.open(path)
-    assert img.size == (1000, 700)
+    assert img.size == (1100, 720)
     assert len(np.unique(np.asarray(img.convert("L")))) > 5
 
 

@@ -45,6 +45,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Shared weights and biases · Feature maps",
         "Convolve a real photo with several kernels at once (edges, blur, sharpen…): one feature "
         "map per kernel, the same weights at every position, and each map pooled separately.",
+        module="feature_maps",
     ),
     LessonInfo(
         "pooling",

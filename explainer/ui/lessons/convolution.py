@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -260,15 +260,22 @@ class ConvolutionLesson(Lesson):
                                        lambda v: self.conv.set_geometry(padding=v))
         self.dilation_spin = self._spin("dilationSpin", 1, 3, "Dilation d: spacing between kernel taps",
                                         lambda v: self.conv.set_geometry(dilation=v))
+        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_combo.setMinimumContentsLength(20)
+        self.position_label = QLabel(objectName="positionLabel")
+        examples = QHBoxLayout()
+        examples.addWidget(QLabel("Example:"))
+        examples.addWidget(self.preset_combo, 1)
+        examples.addSpacing(12)
+        examples.addWidget(self.position_label)
         settings = QHBoxLayout()
-        settings.addWidget(QLabel("Example:"))
-        settings.addWidget(self.preset_combo, 1)
-        for label, widget in (("channels", self.channels_combo), ("kernels", self.kernels_spin),
+        for label, widget in (("input channels", self.channels_combo), ("kernels", self.kernels_spin),
                               ("kernel size", self.size_spin), ("stride", self.stride_spin),
                               ("padding", self.padding_spin), ("dilation", self.dilation_spin)):
-            settings.addSpacing(6)
             settings.addWidget(QLabel(label))
             settings.addWidget(widget)
+            settings.addSpacing(8)
+        settings.addStretch(1)
 
         self.back_button = QPushButton("◀ Step", objectName="stepBackButton", toolTip="Previous output cell (←)")
         self.next_button = QPushButton("Step ▶", objectName="stepButton", toolTip="Next output cell (→)")
@@ -277,7 +284,6 @@ class ConvolutionLesson(Lesson):
         self.reset_button = QPushButton("Reset", objectName="resetButton", toolTip="Back to the first cell (Home)")
         self.speed_slider = QSlider(Qt.Orientation.Horizontal, objectName="speedSlider", minimum=1, maximum=10,
                                     value=3, toolTip="Animation speed: cells per second")
-        self.speed_slider.setFixedWidth(140)
         self.speed_label = QLabel()
         self.back_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
@@ -288,13 +294,10 @@ class ConvolutionLesson(Lesson):
         transport = QHBoxLayout()
         for widget in (self.back_button, self.next_button, self.play_button, self.reset_button):
             transport.addWidget(widget)
-        transport.addSpacing(10)
-        transport.addWidget(QLabel("speed"))
-        transport.addWidget(self.speed_slider)
-        transport.addWidget(self.speed_label)
-        transport.addStretch(1)
-        self.position_label = QLabel(objectName="positionLabel")
-        transport.addWidget(self.position_label)
+        speed = QHBoxLayout()
+        speed.addWidget(QLabel("speed"))
+        speed.addWidget(self.speed_slider, 1)
+        speed.addWidget(self.speed_label)
 
         for key, slot in ((Qt.Key.Key_Right, lambda: self.step(1)), (Qt.Key.Key_Left, lambda: self.step(-1)),
                           (Qt.Key.Key_Home, self.reset), (Qt.Key.Key_Space, self.play_button.toggle)):
@@ -310,6 +313,7 @@ class ConvolutionLesson(Lesson):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.scroll.viewport().installEventFilter(self)
 
         # Right: the sum, the bias, the output.
         self.kernel_combo = QComboBox(objectName="kernelCombo", toolTip="Which kernel (output channel) to step")
@@ -370,6 +374,8 @@ class ConvolutionLesson(Lesson):
         self.crop_panel.hide()
 
         right = QVBoxLayout()
+        right.addLayout(transport)
+        right.addLayout(speed)
         right.addWidget(self.crop_panel)
         right.addLayout(kernel_row)
         heading = QLabel("<b>Sum of the channel sums, plus the bias</b>")
@@ -390,8 +396,8 @@ class ConvolutionLesson(Lesson):
         body.addWidget(right_widget)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(examples)
         outer.addLayout(settings)
-        outer.addLayout(transport)
         outer.addLayout(body, 1)
 
     def _make_channel_rows(self) -> None:
@@ -421,13 +427,22 @@ class ConvolutionLesson(Lesson):
             grid.value_edited.connect(lambda r, col, v, ch=c: self._on_input_edited(ch, r, col, v))
             grid.cell_hovered.connect(lambda cell, ch=c: self._on_input_cell_hovered(ch, cell))
             kernel.value_edited.connect(lambda r, col, v, ch=c: self.conv.set_weight(self.conv.kernel, ch, r, col, v))
-            widgets = [name, grid, times, kernel, equals, products, channel_sum]
+            # Kernel slice above its products, so wide inputs leave room for readable numbers.
+            stack = QWidget()
+            stack_layout = QGridLayout(stack)
+            stack_layout.setContentsMargins(0, 0, 0, 0)
+            stack_layout.setSpacing(4)
+            stack_layout.addWidget(times, 0, 0)
+            stack_layout.addWidget(kernel, 0, 1, Qt.AlignmentFlag.AlignLeft)
+            stack_layout.addWidget(equals, 1, 0)
+            stack_layout.addWidget(products, 1, 1, Qt.AlignmentFlag.AlignLeft)
+            widgets = [name, grid, stack, channel_sum]
             for column, widget in enumerate(widgets):
                 self.rows_layout.addWidget(widget, c, column,
                                            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
             self.channel_rows.append(dict(name=name, input=grid, kernel=kernel, products=products,
                                           sum=channel_sum, widgets=widgets))
-        self.rows_layout.setColumnStretch(7, 1)
+        self.rows_layout.setColumnStretch(4, 1)
         self.rows_layout.setRowStretch(self.conv.x.shape[0], 1)
 
     # -- public API ----------------------------------------------------------
@@ -444,6 +459,8 @@ class ConvolutionLesson(Lesson):
             digit = np.round(images[0] * 255) if len(images) else np.zeros((28, 28))
             names = [f"Digit ({labels[0]})" if len(labels) else "Digit"]
             self.conv.load(digit[None], STROKE_KERNEL[None, None], [0.0], 1, 0, 1, names)
+            # Start where the kernel responds most, not on the empty border.
+            self.conv.set_cursor(int(np.argmax(self.conv.output[0])))
         elif key == "crop":
             self._update_crop_view()
             crop = self._crop_values(self.crop_size_spin.value())
@@ -616,24 +633,37 @@ class ConvolutionLesson(Lesson):
         self._on_conv_cursor_changed(conv.cursor)
 
     def _relayout(self) -> None:
+        """Size the cells so every channel row fits the visible area, numbers as large as possible."""
         conv = self.conv
         rows, cols = conv.x.shape[1] + 2 * conv.padding, conv.x.shape[2] + 2 * conv.padding
         k = conv.w.shape[-1]
+        channels = conv.x.shape[0]
         viewport = self.scroll.viewport()
-        avail_w = max(200, viewport.width() - 270)  # name, symbols, channel sum and spacing
-        avail_h = max(120, (viewport.height() - 10 * conv.x.shape[0]) / conv.x.shape[0])
-        cell = int(np.clip(min(avail_w / (cols + 2 * k), avail_h / rows), 8, 52))
+        avail_w = max(200, viewport.width() - 240)  # name, symbols, channel sum and spacing
+        avail_h = max(100, (viewport.height() - 24 - 12 * channels) / channels)
+        # Kernel and product cells (stacked) stay readable, numbers like −0.25, while
+        # the input keeps at least 8 px per cell; the input takes the rest.
+        kernel_cell = int(np.clip((avail_h - 6) / (2 * k), 14, 36 if k <= 5 else 26))
+        while kernel_cell > 14 and (avail_w - k * kernel_cell) / cols < 8:
+            kernel_cell -= 2
+        cell = int(np.clip(min(avail_h / rows, (avail_w - k * kernel_cell) / cols), 6, 52))
+        kernel_cell = max(kernel_cell, min(cell, 36))
         for row in self.channel_rows:
             row["input"].set_cell_size(cell)
-            row["kernel"].set_cell_size(max(cell, 22) if k <= 7 else cell)
-            row["products"].set_cell_size(max(cell, 22) if k <= 7 else cell)
+            row["kernel"].set_cell_size(kernel_cell)
+            row["products"].set_cell_size(kernel_cell)
         if conv.out_shape is not None:
             oh, ow = conv.out_shape
-            self.output_grid.set_cell_size(int(np.clip(min(330 / ow, 300 / oh), 8, 52)))
+            room = self.height() - (560 if self.crop_panel.isVisible() else 360)
+            self.output_grid.set_cell_size(int(np.clip(min(330 / ow, max(80, room) / oh), 6, 52)))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+        if obj is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._relayout)
+        return super().eventFilter(obj, event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        # The scroll area's viewport gets its new size after this event: lay out next.
         QTimer.singleShot(0, self._relayout)
 
     def _on_conv_kernel_changed(self, kernel: int) -> None:

@@ -136,6 +136,7 @@ class DrawLesson(Lesson):
         self.pad.setObjectName("digitCanvas")
         self.pad.drawing_changed.connect(self._on_pad_drawing_changed)
         self.pad.stroke_finished.connect(self._on_pad_drawing_changed)
+        self.pad.stroke_finished.connect(self._on_pad_stroke_finished)
 
         self.undo_button = QPushButton("Undo", objectName="undoButton", toolTip="Remove the last stroke (Ctrl+Z)")
         self.clear_button = QPushButton("Clear", objectName="clearButton", toolTip="Clear the drawing (Esc)")
@@ -319,6 +320,10 @@ class DrawLesson(Lesson):
 
     def _on_pad_drawing_changed(self) -> None:
         self._analysis.submit(read_digit, self.model, self.pad.image())
+
+    def _on_pad_stroke_finished(self) -> None:
+        # Share the drawing so other lessons (feature maps, pooling) can use it.
+        self.app_state.set_drawing(None if self.pad.is_blank() else self.pad.image())
 
     def _on_analysis_finished(self, result: WorkResult) -> None:
         if result.error is not None:

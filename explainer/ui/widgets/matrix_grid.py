@@ -60,6 +60,7 @@ class MatrixGrid(QWidget):
         self.cell = 32
         self.show_numbers = True
         self._hover: tuple[int, int] | None = None
+        self.paint_value: float | None = None  # when set, clicks and drags paint this value
         self._editor: QLineEdit | None = None
         self._editing: tuple[int, int] | None = None
         self.setMouseTracking(True)
@@ -218,8 +219,14 @@ class MatrixGrid(QWidget):
     def cell_rect(self, row: int, col: int) -> QRect:
         return QRect(col * self.cell, row * self.cell, self.cell, self.cell)
 
+    def _paint(self, cell) -> None:
+        if cell is not None and not self.is_padding(*cell) and self.values[cell] != self.paint_value:
+            self.value_edited.emit(cell[0], cell[1], float(self.paint_value))
+
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
         cell = self.cell_at(event.position())
+        if self.editable and self.paint_value is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._paint(cell)
         if cell != self._hover:
             self._hover = cell
             self.cell_hovered.emit(cell)
@@ -238,7 +245,9 @@ class MatrixGrid(QWidget):
         if cell is None:
             return
         self.cell_clicked.emit(*cell)
-        if self.editable and not self.is_padding(*cell):
+        if self.editable and self.paint_value is not None:
+            self._paint(cell)
+        elif self.editable and not self.is_padding(*cell):
             self.edit_cell(*cell)
 
     def edit_cell(self, row: int, col: int) -> QLineEdit:
