@@ -147,7 +147,7 @@ class KernelCard(QFrame):
         self.pool_image.setColorMap(colormap(SIGNED_CMAP))
         self.pool_view.addItem(self.pool_image)
         self.plots.ci.layout.setColumnStretchFactor(0, 2)
-        self.plots.ci.layout.setColumnStretchFactor(2, 1)
+        self.plots.ci.layout.setColumnStretchFactor(2, 2)
         self.map_title = QLabel(objectName=f"mapTitle{index}")
         self.pool_title = QLabel(objectName=f"poolTitle{index}")
         self.hover_mark = outline("#ffffff", 1.5)
@@ -397,7 +397,8 @@ class FeatureMapsLesson(Lesson):
             card.map_view.setRange(QRectF(0, 0, fmap.shape[1], fmap.shape[0]), padding=0.02)
             if pooled.size:
                 card.pool_image.setImage(pooled, autoLevels=False, levels=(-limit, limit))
-                card.pool_view.setRange(QRectF(0, 0, pooled.shape[1], pooled.shape[0]), padding=0.02)
+                # Same pixel scale as the feature map, so the shrinking is visible.
+                card.pool_view.setRange(QRectF(0, 0, fmap.shape[1], fmap.shape[0]), padding=0.02)
             k = kernel.shape[0]
             card.map_title.setText(f"<b>feature map</b> {fmap.shape[0]}×{fmap.shape[1]}")
             card.pool_title.setText(f"<b>{self.fm.pool}×{self.fm.pool} max-pooled</b> "
