@@ -53,6 +53,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Pooling layers · Pooling techniques · Strides",
         "Max, average and L2 pooling side by side with the arithmetic of every cell, "
         "and a stride-2 convolution compared with convolution followed by 2×2 max pooling.",
+        module="pooling",
     ),
     LessonInfo(
         "dense",

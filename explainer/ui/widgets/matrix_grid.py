@@ -146,9 +146,10 @@ class MatrixGrid(QWidget):
         s = self.cell
         font = QFont(self.font())
         longest = max((len(self.cell_text(r, c)) for r in range(rows) for c in range(cols)), default=1)
-        font.setPixelSize(max(6, min(int(s * 0.42), int(s * 1.6 / max(2, longest)))))
+        pixels = min(int(s * 0.42), int(s * 1.6 / max(2, longest)))
+        font.setPixelSize(max(6, pixels))
         painter.setFont(font)
-        numbers = self.show_numbers and s >= 14
+        numbers = self.show_numbers and s >= 14 and pixels >= 8  # smaller text is unreadable: shading only
         padding_brush = QBrush(QColor(215, 215, 215), Qt.BrushStyle.BDiagPattern)
         for r in range(rows):
             for c in range(cols):
