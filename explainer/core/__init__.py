@@ -7,6 +7,7 @@ student can read it on its own.
 """
 
 from .conv import ConvStep, conv2d, conv2d_loops, conv_step, conv_transpose2d, pad, transposed_stamp
+from .dense import softmax
 from .formatting import format_number
 from .kernels import KERNELS, dense_parameters, kernel
 from .metrics import box_iou, confusion_matrix, grade_iou, iou_per_class, mean_iou, pixel_accuracy
@@ -16,6 +17,7 @@ from .sizes import describe_output_size, output_size, output_size_unchecked, rec
 
 __all__ = [
     "KERNELS",
+    "softmax",
     "dense_parameters",
     "kernel",
     "ConvStep",

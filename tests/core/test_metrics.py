@@ -89,3 +89,23 @@ def test_box_iou_by_hand_and_graded():
 def test_bad_metric_arguments(call, fragment):
     with pytest.raises(ValueError, match=fragment):
         call()
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_softmax_matches_torch(seed):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(scale=5, size=int(rng.integers(2, 12)))
+    t = float(rng.uniform(0.1, 5))
+    expected = torch.softmax(torch.from_numpy(z) / t, dim=0).numpy()
+    np.testing.assert_allclose(core.softmax(z, t), expected, rtol=1e-10)
+    assert core.softmax(z, t).sum() == pytest.approx(1.0)
+
+
+def test_softmax_temperature_and_errors():
+    z = np.array([2.0, 1.0, 0.0])
+    assert core.softmax(z, 0.1)[0] > core.softmax(z, 1)[0] > core.softmax(z, 10)[0]
+    assert core.softmax([1000.0, 0.0])[0] == pytest.approx(1.0)  # no overflow
+    with pytest.raises(ValueError, match="greater than 0"):
+        core.softmax(z, 0)
+    with pytest.raises(ValueError, match="1 dimensions"):
+        core.softmax(np.ones((2, 2)))

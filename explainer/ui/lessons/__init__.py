@@ -61,6 +61,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Fully connected layers",
         "Flatten the feature maps, multiply by the dense layer's weights, and turn the logits "
         "into probabilities with softmax, with a temperature slider.",
+        module="dense",
     ),
     LessonInfo(
         "draw",
