@@ -21,7 +21,20 @@ from .data import load_mnist, split_train_val
 from .loop import fit
 
 DEFAULT_CONFIG = dict(conv1=32, conv2=64, hidden=128, kernel=5, pool="max", dropout=0.3)
-HELDOUT_SAMPLES = pathlib.Path(__file__).resolve().parents[2] / "assets" / "samples" / "mnist_heldout.npz"
+SAMPLES = pathlib.Path(__file__).resolve().parents[2] / "assets" / "samples"
+HELDOUT_SAMPLES = SAMPLES / "mnist_heldout.npz"
+TRAIN_SUBSET = SAMPLES / "mnist_train_subset.npz"
+
+
+def write_samples(images: np.ndarray, labels: np.ndarray, train_idx: np.ndarray, val_idx: np.ndarray) -> None:
+    """Bundle small MNIST samples for the app (it must run without ../shared).
+
+    ``mnist_heldout.npz``: 300 validation digits, for "load digit" and as the
+    live-training validation set. ``mnist_train_subset.npz``: 2,000 training
+    digits, for training small models live in the app.
+    """
+    for path, pick in ((HELDOUT_SAMPLES, val_idx[:300]), (TRAIN_SUBSET, train_idx[:2000])):
+        np.savez_compressed(path, images=(images[pick] * 255).round().astype(np.uint8), labels=labels[pick])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,8 +66,6 @@ def main(argv: list[str] | None = None) -> int:
     save_weights(args.out, "mnist", model, DEFAULT_CONFIG,
                  {"val_accuracy": best, "train_digits": len(train_idx), "val_digits": len(val_idx),
                   "epochs": args.epochs, "seed": args.seed})
-    # A few held-out (validation) digits for the app's "load digit" button.
-    pick = val_idx[:300]
-    np.savez_compressed(HELDOUT_SAMPLES, images=(images[pick] * 255).round().astype(np.uint8), labels=labels[pick])
+    write_samples(images, labels, train_idx, val_idx)
     print(f"best validation accuracy {best:.4f}; weights written to {args.out}", flush=True)
     return 0

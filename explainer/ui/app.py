@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_menus()
         self.app_state.message_posted.connect(self._on_state_message_posted)
+        self.app_state.lesson_requested.connect(self.show_lesson)
         self.statusBar().showMessage("Pick a lesson on the left. Drop an image anywhere to use it.", 8000)
 
     # -- layout --------------------------------------------------------------

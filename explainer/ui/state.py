@@ -36,15 +36,22 @@ class AppState(QObject):
         Name of the model lessons should use (e.g. ``"mnist"``).
     selection_changed(object)
         A :class:`NeuronSelection`, or None when nothing is selected.
+    digit_model_changed(object)
+        A digit classifier (torch module) that lessons should use instead of the bundled one
+        (set by the network lesson's "Use this model"); None goes back to the bundled model.
     message_posted(str, int)
         A short message for the status bar and how long to show it (ms, 0 = until replaced).
+    lesson_requested(str)
+        A lesson asks the window to show another lesson (by id).
     """
 
     image_changed = Signal(object)
     drawing_changed = Signal(object)
     model_changed = Signal(str)
+    digit_model_changed = Signal(object)
     selection_changed = Signal(object)
     message_posted = Signal(str, int)
+    lesson_requested = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +60,7 @@ class AppState(QObject):
         self._drawing: np.ndarray | None = None
         self._model = "mnist"
         self._selection: NeuronSelection | None = None
+        self._digit_model = None
 
     # -- image ---------------------------------------------------------------
     @property
@@ -99,6 +107,17 @@ class AppState(QObject):
             self._model = name
             self.model_changed.emit(name)
 
+    # -- the digit model shared by the draw and dense lessons ------------------
+    @property
+    def digit_model(self):
+        """A user-trained digit model, or None for the bundled one."""
+        return self._digit_model
+
+    def set_digit_model(self, model) -> None:
+        if model is not self._digit_model:
+            self._digit_model = model
+            self.digit_model_changed.emit(model)
+
     # -- selection -----------------------------------------------------------
     @property
     def selection(self) -> NeuronSelection | None:
@@ -110,6 +129,10 @@ class AppState(QObject):
             self.selection_changed.emit(selection)
 
     # -- messages ------------------------------------------------------------
+    def request_lesson(self, lesson_id: str) -> None:
+        """Ask the window to bring ``lesson_id`` to the front."""
+        self.lesson_requested.emit(lesson_id)
+
     def post_message(self, text: str, timeout_ms: int = 5000) -> None:
         """Ask the window to show ``text`` in its status bar."""
         self.message_posted.emit(text, timeout_ms)

@@ -77,6 +77,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Building CNN networks · Visualising the network · Tips (transfer learning)",
         "The layer graph and a Keras-style summary of each bundled model, live training of a "
         "small digit CNN with loss curves, and transfer learning of a new output layer.",
+        module="network",
     ),
     LessonInfo(
         "photo",

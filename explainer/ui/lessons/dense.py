@@ -57,8 +57,9 @@ def head_of(model, digit: np.ndarray) -> dict:
             "pool2_shape": by_key["pool2"].values.shape}
 
 
-def load_head_model() -> dict:
-    model = load_model("mnist")
+def load_head_model(model=None) -> dict:
+    """The digit model (bundled unless one is given), its parameter counts per layer, held-out digits."""
+    model = model if model is not None else load_model("mnist")
     parts = {}
     for name, module in model.named_modules():
         if list(module.children()):
@@ -131,6 +132,7 @@ class DenseLesson(Lesson):
         self.dense.softmax_changed.connect(self._on_softmax_changed)
         self.app_state.drawing_changed.connect(lambda _d: self._request() if self._source() == "drawing" else None)
         self._loader.submit(load_head_model)
+        self.app_state.digit_model_changed.connect(lambda model: self._loader.submit(load_head_model, model))
 
     # -- building ------------------------------------------------------------
     def _build(self) -> None:

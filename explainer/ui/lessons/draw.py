@@ -53,12 +53,17 @@ def load_digit_model() -> dict:
     images, labels = io.heldout_digits()
     # Fixed colour scales per layer, from typical activations on held-out digits,
     # so colours keep their meaning from one stroke to the next.
+    return {"model": model, "images": images, "labels": labels, "levels": levels_for(model, images)}
+
+
+def levels_for(model, images: np.ndarray) -> dict[str, float]:
+    """Colour scales per layer from typical activations of ``model`` on held-out digits."""
     levels: dict[str, float] = {}
     for image in images[:40]:
         reading = read_digit(model, image)
         for stage in reading.stages:
             levels[stage.key] = max(levels.get(stage.key, 0.0), float(np.percentile(stage.values, 99.5)))
-    return {"model": model, "images": images, "labels": labels, "levels": levels}
+    return levels
 
 
 def digit_from_file(path: str) -> np.ndarray:
@@ -129,6 +134,7 @@ class DrawLesson(Lesson):
         self.draw_state.reading_changed.connect(self._on_state_reading_changed)
         self.draw_state.selection_changed.connect(self._on_state_selection_changed)
         self._loader.submit(load_digit_model)
+        self.app_state.digit_model_changed.connect(self._on_app_digit_model_changed)
 
     # -- building ------------------------------------------------------------
     def _build(self) -> None:
@@ -170,6 +176,8 @@ class DrawLesson(Lesson):
         self.chart.setMinimumHeight(130)
         self.chart.setMaximumHeight(170)
 
+        self.model_label = QLabel("Model: loading…", objectName="modelLabel")
+        self.model_label.setStyleSheet("color: #555;")
         self.banner = QLabel("", objectName="modelBanner")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background: #fff3cd; color: #664d03; padding: 6px; border-radius: 4px;")
@@ -197,6 +205,7 @@ class DrawLesson(Lesson):
         left = QVBoxLayout()
         left.addWidget(self.pad, 5)
         left.addLayout(buttons)
+        left.addWidget(self.model_label)
         left.addWidget(self.banner)
         left.addLayout(prediction)
         left.addWidget(self.chart, 2)
@@ -310,6 +319,11 @@ class DrawLesson(Lesson):
         else:
             payload = result.value
             self.model = payload["model"]
+            self.banner.hide()
+            user = self.app_state.digit_model is not None and self.model is self.app_state.digit_model
+            total = sum(p.numel() for p in self.model.parameters())
+            self.model_label.setText(f"Model: {'your trained model' if user else 'bundled digit CNN'} "
+                                     f"({total:,} parameters)")
             self.levels = payload["levels"]
             self.samples, self.sample_labels = payload["images"], payload["labels"]
             self.model_ready.emit(True)
@@ -317,6 +331,13 @@ class DrawLesson(Lesson):
                 self.load_heldout(0)
                 return
         self._on_pad_drawing_changed()
+
+    def _on_app_digit_model_changed(self, model) -> None:
+        if model is None:
+            self._loader.submit(load_digit_model)
+            return
+        self._loader.submit(lambda: {"model": model, "images": self.samples, "labels": self.sample_labels,
+                                     "levels": levels_for(model, self.samples)})
 
     def _on_pad_drawing_changed(self) -> None:
         self._analysis.submit(read_digit, self.model, self.pad.image())
@@ -463,7 +484,8 @@ class DrawLesson(Lesson):
     def _show_weights(self, stage, index: int, lines: list[str]) -> None:
         module = stage.module
         if module is None:
-            lines.append("Pooling has <b>no weights</b>: it only takes the maximum of each 2×2 window "
+            kind = "mean" if "average" in stage.term else "maximum"
+            lines.append(f"Pooling has <b>no weights</b>: it only takes the {kind} of each window "
                          "of the feature map below it.")
             self.detail.setText("<br>".join(lines))
             self.weights_widget.hide()
