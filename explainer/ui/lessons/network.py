@@ -169,9 +169,9 @@ class NetworkLesson(Lesson):
         self.lr_spin = QDoubleSpinBox(objectName="lrSpin", minimum=0.0001, maximum=0.1, singleStep=0.001,
                                       toolTip="Peak learning rate (one-cycle)")
         self.lr_spin.setDecimals(4)  # before the value, or 0.003 is rounded to 2 decimals first
-        self.lr_spin.setValue(0.003)
+        self.lr_spin.setValue(0.01)
         self.batch_spin = spin("batchSpin", 8, 512, 64, "Digits per gradient step")
-        self.epochs_spin = spin("epochsSpin", 1, 50, 8, "Passes over the training digits")
+        self.epochs_spin = spin("epochsSpin", 1, 50, 20, "Passes over the training digits")
         self.digits_spin = spin("digitsSpin", 50, 60000, 2000, "How many training digits to use")
         self.augment_check = QCheckBox("augment (shifts, rotations, stroke width)", objectName="augmentCheck")
         form = QFormLayout()
