@@ -13,16 +13,26 @@ import pathlib
 from torch import nn
 
 from .digits import DigitCNN, DigitReading, read_digit
-from .trace import Stage, count_parameters, stages, trace
+from .fcn import FCN
+from .photo import CIFAR10_CLASSES, PhotoCNN
+from .trace import Stage, count_parameters, folded_conv, stages, trace
 from .weights import ModelLoadError, load_state, read_weights, save_weights
 
 #: Every model name the app knows, and what it is.
 MODEL_NAMES: dict[str, str] = {
     "mnist": "LeNet-style digit classifier (28×28 → 10 digits)",
+    "cifar10": "VGG-style photo classifier (32×32 RGB → 10 CIFAR-10 classes)",
+    "fcn32s": "FCN-32s digit-scene segmenter (scores upsampled ×32 in one step)",
+    "fcn16s": "FCN-16s digit-scene segmenter (pool4 fused, upsampled ×16)",
+    "fcn8s": "FCN-8s digit-scene segmenter (pool4 and pool3 fused, upsampled ×8)",
 }
 
 _BUILDERS = {
     "mnist": DigitCNN,
+    "cifar10": PhotoCNN,
+    "fcn32s": FCN,
+    "fcn16s": FCN,
+    "fcn8s": FCN,
 }
 
 
@@ -80,5 +90,5 @@ def load_model(name: str) -> nn.Module:
     return load_model_file(path, name)
 
 
-__all__ = ["MODEL_NAMES", "DigitCNN", "DigitReading", "Stage", "count_parameters", "read_digit", "stages", "trace", "ModelLoadError", "build_model", "load_model", "load_model_file",
+__all__ = ["CIFAR10_CLASSES", "MODEL_NAMES", "PhotoCNN", "DigitCNN", "DigitReading", "Stage", "count_parameters", "folded_conv", "read_digit", "stages", "trace", "ModelLoadError", "build_model", "load_model", "load_model_file",
            "save_weights", "weights_path"]

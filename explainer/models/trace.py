@@ -36,6 +36,7 @@ class LayerRecord:
     output: torch.Tensor
     params: int
     trainable: int
+    input: torch.Tensor | None = None
 
     @property
     def kind(self) -> str:
@@ -55,12 +56,13 @@ def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[LayerRecord], torch.T
     handles = []
     names = {module: name for name, module in model.named_modules()}
 
-    def hook(module, _inputs, output):
+    def hook(module, inputs, output):
         if isinstance(output, torch.Tensor):
             params = sum(p.numel() for p in module.parameters(recurse=False))
             trainable = sum(p.numel() for p in module.parameters(recurse=False) if p.requires_grad)
+            first = inputs[0].detach() if inputs and isinstance(inputs[0], torch.Tensor) else None
             records.append(LayerRecord(names.get(module, type(module).__name__), module, output.detach(), params,
-                                       trainable))
+                                       trainable, first))
 
     for module in model.modules():
         if not list(module.children()):
@@ -115,6 +117,8 @@ class Stage:
     shape: tuple
     geometry: list = field(default_factory=list)
     module: nn.Module | None = None
+    input: np.ndarray | None = None
+    norm: nn.Module | None = None
 
     @property
     def spatial(self) -> bool:
@@ -146,6 +150,10 @@ def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor
         shape = tuple(record.output.shape)
         if isinstance(module, _SKIPPED):
             continue
+        if isinstance(module, nn.BatchNorm2d) and out and isinstance(out[-1].module, nn.Conv2d) and out[-1].norm is None:
+            out[-1].values, out[-1].shape, out[-1].norm = values, shape, module
+            out[-1].title += " + batch norm"
+            continue
         if isinstance(module, nn.ReLU) and out and out[-1].module is not None and not out[-1].title.endswith("ReLU"):
             out[-1].values, out[-1].shape = values, shape
             out[-1].title += " + ReLU"
@@ -155,7 +163,8 @@ def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor
             geometry = geometry + [_geometry(module)]
             k = _geometry(module)[0]
             out.append(Stage(f"conv{counts['conv']}", f"conv{counts['conv']} · {k}×{k} convolution", "feature maps",
-                             values, shape, list(geometry), module))
+                             values, shape, list(geometry), module,
+                             record.input[0].numpy() if record.input is not None else None))
         elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             counts["pool"] += 1
             geometry = geometry + [_geometry(module)]
@@ -163,6 +172,10 @@ def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor
             kind = "max" if isinstance(module, nn.MaxPool2d) else "average"
             out.append(Stage(f"pool{counts['pool']}", f"pool{counts['pool']} · {k}×{k} {kind} pooling",
                              f"{kind}-pooling", values, shape, list(geometry)))
+        elif isinstance(module, nn.AdaptiveAvgPool2d):
+            counts["pool"] += 1
+            out.append(Stage(f"pool{counts['pool']}", f"pool{counts['pool']} · global average pooling",
+                             "average-pooling", values, shape))
         elif isinstance(module, nn.Flatten):
             out.append(Stage("flatten", "flatten", "flatten", values, shape))
         elif isinstance(module, nn.Linear):
@@ -170,10 +183,31 @@ def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor
             last = counts["dense"] == linear_total
             key = "output" if last else f"dense{counts['dense']}"
             title = f"output · {module.out_features} logits" if last else f"dense{counts['dense']} · fully connected"
-            out.append(Stage(key, title, "output" if last else "fully connected", values, shape, [], module))
+            out.append(Stage(key, title, "output" if last else "fully connected", values, shape, [], module,
+                             record.input[0].numpy() if record.input is not None else None))
         else:
             out.append(Stage(record.name, record.name, record.kind, values, shape))
     return out, logits
+
+
+def folded_conv(stage: Stage) -> tuple[np.ndarray, np.ndarray]:
+    """The stage's convolution weights (K, C, k, k) and biases (K,), with batch norm folded in.
+
+    At inference batch norm is a fixed per-channel scale and shift,
+    ``γ (z − μ) / √(σ² + ε) + β``, so it can be merged into the kernel and the
+    bias: the result is an ordinary convolution, "per-channel sums plus bias".
+    """
+    conv = stage.module
+    if not isinstance(conv, nn.Conv2d):
+        raise ValueError(f"stage {stage.key} is not a convolution")
+    w = conv.weight.detach().double().numpy()
+    b = conv.bias.detach().double().numpy() if conv.bias is not None else np.zeros(w.shape[0])
+    if stage.norm is not None:
+        bn = stage.norm
+        scale = (bn.weight.detach().double() / torch.sqrt(bn.running_var.detach().double() + bn.eps)).numpy()
+        w = w * scale[:, None, None, None]
+        b = (b - bn.running_mean.detach().double().numpy()) * scale + bn.bias.detach().double().numpy()
+    return w, b
 
 
 def count_parameters(model: nn.Module) -> tuple[int, int]:

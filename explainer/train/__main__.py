@@ -6,6 +6,8 @@ import sys
 
 COMMANDS = {
     "mnist": "explainer.train.mnist",
+    "cifar10": "explainer.train.cifar",
+    "fcn": "explainer.train.fcn",
     "evaluate": "explainer.train.evaluate",
 }
 

@@ -63,3 +63,31 @@ def split_train_val(n: int, val_fraction: float = 0.1, seed: int = 0) -> tuple[n
     order = np.random.default_rng(seed).permutation(n)
     n_val = int(round(n * val_fraction))
     return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def load_cifar10(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]:
+    """CIFAR-10 from the tar of JPEGs: uint8 images (N, 32, 32, 3) and int64 labels (N,).
+
+    ``split`` is ``"train"`` (50,000) or ``"test"`` (10,000: final evaluation only).
+    Files are read in sorted order, so the result is the same on every machine.
+    """
+    import io as _io
+    import tarfile
+
+    from PIL import Image
+
+    from ..models.photo import CIFAR10_CLASSES
+
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    root = pathlib.Path(root) if root else shared_data_dir() / "cifar10"
+    images, labels = [], []
+    with tarfile.open(root / f"{split}.tar") as tar:
+        members = sorted((m for m in tar.getmembers() if m.isfile() and m.name.endswith(".jpg")),
+                         key=lambda m: m.name)
+        for member in members:
+            label = CIFAR10_CLASSES.index(pathlib.PurePosixPath(member.name).parent.name)
+            with Image.open(_io.BytesIO(tar.extractfile(member).read())) as img:
+                images.append(np.asarray(img.convert("RGB"), dtype=np.uint8))
+            labels.append(label)
+    return np.stack(images), np.asarray(labels, dtype=np.int64)

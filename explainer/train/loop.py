@@ -56,8 +56,8 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
 def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
         epochs: int = 10, batch_size: int = 128, lr: float = 3e-3, weight_decay: float = 1e-4,
         augment: Callable | None = None, seed: int = 0, parameters=None,
-        label_smoothing: float = 0.0) -> Iterator[Progress]:
-    """Train with AdamW and a one-cycle schedule; keep the best weights on validation.
+        label_smoothing: float = 0.0, optimizer: str = "adamw") -> Iterator[Progress]:
+    """Train with AdamW (or SGD with Nesterov momentum) and a one-cycle schedule; keep the best weights on validation.
 
     Yields
     ------
@@ -68,7 +68,10 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     """
     generator = torch.Generator().manual_seed(seed)
     params = [p for p in (parameters if parameters is not None else model.parameters()) if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    if optimizer == "sgd":
+        optimizer = torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
+    else:
+        optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     batches = (len(x_train) + batch_size - 1) // batch_size
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * batches, pct_start=0.25)
     best_acc, best_state = -1.0, None

@@ -43,6 +43,9 @@ class AppState(QObject):
         A short message for the status bar and how long to show it (ms, 0 = until replaced).
     lesson_requested(str)
         A lesson asks the window to show another lesson (by id).
+    kernel_sent(object)
+        A kernel to explore in the convolution lesson: dict with ``weights`` (C, k, k),
+        ``bias`` and ``name``.
     """
 
     image_changed = Signal(object)
@@ -52,6 +55,7 @@ class AppState(QObject):
     selection_changed = Signal(object)
     message_posted = Signal(str, int)
     lesson_requested = Signal(str)
+    kernel_sent = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -129,6 +133,10 @@ class AppState(QObject):
             self.selection_changed.emit(selection)
 
     # -- messages ------------------------------------------------------------
+    def send_kernel(self, payload: dict) -> None:
+        """Offer a kernel (e.g. a learned one) to the convolution lesson."""
+        self.kernel_sent.emit(payload)
+
     def request_lesson(self, lesson_id: str) -> None:
         """Ask the window to bring ``lesson_id`` to the front."""
         self.lesson_requested.emit(lesson_id)

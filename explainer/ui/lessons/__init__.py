@@ -85,6 +85,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Convolution on RGB images · CIFAR-10",
         "Classify a photo into the ten CIFAR-10 classes and open any channel of any layer "
         "to see its per-channel sums plus bias, on the network's real learned weights.",
+        module="photo",
     ),
     LessonInfo(
         "segmentation",

@@ -235,6 +235,7 @@ class ConvolutionLesson(Lesson):
         self.conv.cursor_changed.connect(self._on_conv_cursor_changed)
         self.conv.kernel_changed.connect(self._on_conv_kernel_changed)
         self.app_state.image_changed.connect(self._on_app_image_changed)
+        self.app_state.kernel_sent.connect(self.use_kernel)
         self.load_preset("rgb")
 
     # -- building ------------------------------------------------------------
@@ -471,6 +472,19 @@ class ConvolutionLesson(Lesson):
         index = self.preset_combo.findData(key)
         if index != self.preset_combo.currentIndex():
             self.preset_combo.setCurrentIndex(index)
+
+    def use_kernel(self, payload: dict) -> None:
+        """Step a kernel sent by another lesson (e.g. a learned one) over a crop of the current image."""
+        weights = np.asarray(payload["weights"], dtype=np.float64)
+        self.load_preset("crop")
+        if weights.shape[0] != self.conv.x.shape[0]:
+            self.conv.set_channels(weights.shape[0])
+        k = weights.shape[-1]
+        self.conv.load(self.conv.x, weights[None], [float(payload.get("bias", 0.0))], 1, k // 2, 1,
+                       self.conv.channel_names)
+        self.app_state.post_message(
+            f"Stepping {payload.get('name', 'the kernel')} over raw 0–255 pixels of the current image "
+            "(the network itself sees normalised values).", 10000)
 
     def step(self, delta: int) -> None:
         if self.conv.cells:

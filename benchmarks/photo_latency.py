@@ -1,0 +1,54 @@
+"""Photo lesson latency: one photo → network → every layer's panels updated and repainted.
+
+Run: QT_QPA_PLATFORM=offscreen python benchmarks/photo_latency.py
+Prints the median and 95th percentile over 60 runs (milliseconds).
+"""
+
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from explainer import io  # noqa: E402
+from explainer.ui.app import configure_pyqtgraph  # noqa: E402
+from explainer.ui.lessons.photo import PhotoLesson, analyse_photo, to_network_input  # noqa: E402
+from explainer.ui.state import AppState  # noqa: E402
+
+
+def main(runs: int = 60) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_pyqtgraph()
+    state = AppState()
+    photo = io.load_image(io.sample_images()["chelsea"])
+    state.set_image(photo, "chelsea.jpg")
+    lesson = PhotoLesson(state)
+    lesson.resize(1100, 820)
+    lesson.show()
+    while lesson.photo.analysis is None or lesson.is_busy():
+        app.processEvents()
+    compute, total = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        small, _crop = to_network_input(photo)
+        analysis = analyse_photo(lesson.model, small)
+        mid = time.perf_counter()
+        lesson.photo.set_analysis(analysis)
+        lesson.grab()
+        end = time.perf_counter()
+        compute.append((mid - start) * 1000)
+        total.append((end - start) * 1000)
+    for name, values in (("crop + resize + inference (worker)", compute),
+                         ("... + every layer's panels updated and repainted", total)):
+        values = sorted(values)
+        p95 = values[int(0.95 * (len(values) - 1))]
+        print(f"{name}: median {statistics.median(values):.1f} ms, p95 {p95:.1f} ms over {len(values)} runs")
+    lesson.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""A small VGG-style CNN for 32×32 colour photos (CIFAR-10), small enough to show every channel.
+
+3×3 convolutions with batch norm and ReLU, max pooling after each stage,
+global average pooling, one dense layer to the ten classes. The network
+normalises its input itself, so it takes plain RGB values in [0, 1].
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+#: Per-channel mean and standard deviation of the CIFAR-10 training images.
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+
+
+def conv_block(c_in: int, c_out: int) -> list[nn.Module]:
+    return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+
+
+class PhotoCNN(nn.Module):
+    """VGG-style CIFAR-10 classifier.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Channels of the stages; each stage but the last has two 3×3 convolutions,
+        the last has one, and every stage ends with 2×2 max pooling.
+
+    Input ``(N, 3, 32, 32)`` RGB in [0, 1]; output ``(N, 10)`` logits.
+    """
+
+    def __init__(self, widths: tuple[int, ...] = (32, 64, 128)) -> None:
+        super().__init__()
+        self.config = {"widths": list(widths)}
+        self.register_buffer("mean", torch.tensor(CIFAR10_MEAN).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(CIFAR10_STD).view(1, 3, 1, 1))
+        layers: list[nn.Module] = []
+        c_in = 3
+        for i, width in enumerate(widths):
+            layers += conv_block(c_in, width)
+            if i < len(widths) - 1:
+                layers += conv_block(width, width)
+            layers.append(nn.MaxPool2d(2))
+            c_in = width
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_in, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features((x - self.mean) / self.std))

@@ -1,0 +1,83 @@
+"""Train the bundled photo CNN: ``python -m explainer.train cifar10``.
+
+Reads ``../shared/data/cifar10/train.tar`` (50,000 JPEGs), holds out 5,000
+of them for validation (checkpoint choice), trains with random crops (padding
+4) and horizontal flips under a one-cycle schedule, and writes
+``assets/models/cifar10.pt`` plus a few validation photos for the app. The
+test split is not read here: ``python -m explainer.train evaluate cifar10``
+measures it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+import numpy as np
+import torch
+
+from ..models import save_weights, weights_path
+from ..models.photo import PhotoCNN
+from .data import load_cifar10, split_train_val
+from .loop import fit
+
+DEFAULT_WIDTHS = (32, 64, 128)
+SAMPLES = pathlib.Path(__file__).resolve().parents[2] / "assets" / "samples" / "cifar10_heldout.npz"
+
+
+def random_crop_flip(x: torch.Tensor, generator: torch.Generator, pad: int = 4) -> torch.Tensor:
+    """Random crops of a zero-padded batch (N, C, H, W) and random horizontal flips."""
+    n, c, h, w = x.shape
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
+    oy = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
+    ox = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
+    rows = (oy[:, None] + torch.arange(h))[:, None, :, None]
+    cols = (ox[:, None] + torch.arange(w))[:, None, None, :]
+    out = padded[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
+    flip = torch.rand(n, generator=generator) < 0.5
+    out = torch.where(flip[:, None, None, None], out.flip(3), out)
+    return out.contiguous(memory_format=torch.channels_last)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m explainer.train cifar10", description=__doc__)
+    parser.add_argument("--epochs", type=int, default=45)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=0.15)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=pathlib.Path, default=weights_path("cifar10"))
+    parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train.tar")
+    args = parser.parse_args(argv)
+
+    torch.manual_seed(args.seed)
+    images, labels = load_cifar10("train", args.data)
+    train_idx, val_idx = split_train_val(len(images), 0.1, seed=args.seed)
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(255.0)
+    y = torch.from_numpy(labels)
+    model = PhotoCNN(DEFAULT_WIDTHS).to(memory_format=torch.channels_last)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"training PhotoCNN widths={DEFAULT_WIDTHS} ({params:,} parameters) on {len(train_idx)} photos, "
+          f"validating on {len(val_idx)}", flush=True)
+    x_val = x[val_idx].contiguous(memory_format=torch.channels_last)
+    last = None
+    for progress in fit(model, x[train_idx], y[train_idx], x_val, y[val_idx], epochs=args.epochs,
+                        batch_size=args.batch_size, lr=args.lr, weight_decay=5e-4, augment=random_crop_flip,
+                        seed=args.seed, label_smoothing=0.1, optimizer="sgd"):
+        if progress.kind == "epoch":
+            last = progress
+            print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
+                  f"train acc {progress.accuracy:.4f}  val loss {progress.val_loss:.4f}  "
+                  f"val acc {progress.val_accuracy:.4f}  ({progress.seconds:.0f} s)", flush=True)
+            save_weights(args.out.with_suffix(".partial.pt"), "cifar10", model, model.config,
+                         {"epoch": progress.epoch, "val_accuracy": progress.val_accuracy})
+    best = last.extra["best_val_accuracy"] if last else float("nan")
+    model = model.to(memory_format=torch.contiguous_format)
+    save_weights(args.out, "cifar10", model, model.config,
+                 {"val_accuracy": best, "parameters": params, "train_photos": len(train_idx),
+                  "val_photos": len(val_idx), "epochs": args.epochs, "seed": args.seed})
+    args.out.with_suffix(".partial.pt").unlink(missing_ok=True)
+    # A few validation photos (ten per class) for the app.
+    pick = np.concatenate([val_idx[labels[val_idx] == c][:10] for c in range(10)])
+    np.savez_compressed(SAMPLES, images=images[pick], labels=labels[pick])
+    print(f"best validation accuracy {best:.4f}; weights written to {args.out}", flush=True)
+    return 0

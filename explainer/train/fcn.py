@@ -1,0 +1,119 @@
+"""Train the bundled FCN-32s, FCN-16s and FCN-8s: ``python -m explainer.train fcn``.
+
+Scenes are generated on the fly from the MNIST *training* digits (the 9,000 of
+our training split; the 1,000 validation digits make the validation scenes
+that choose checkpoints). As in the paper, the three are trained in stages:
+FCN-32s from scratch, FCN-16s starting from FCN-32s, FCN-8s from FCN-16s.
+The test digits (t10k) are only used afterwards, by
+``python -m explainer.train evaluate fcn``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import pathlib
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..core.metrics import confusion_matrix
+from ..models import save_weights, weights_path
+from ..models.fcn import FCN, NUM_CLASSES, VARIANTS
+from .data import load_mnist, split_train_val
+from .scenes import make_scenes
+
+WIDTHS = (16, 32, 64, 96, 128)
+CONVS = (1, 1, 2, 2, 2)
+FC = 256
+
+
+def scores(model: FCN, images: np.ndarray, targets: np.ndarray, batch: int = 64) -> dict:
+    """Mean IoU (over classes present), pixel accuracy and per-class IoU of ``model`` on scenes."""
+    model.eval()
+    cm = np.zeros((NUM_CLASSES, NUM_CLASSES), np.int64)
+    with torch.no_grad():
+        for start in range(0, len(images), batch):
+            x = torch.from_numpy(images[start : start + batch])[:, None]
+            pred = model(x).argmax(1).numpy()
+            cm += confusion_matrix(pred, targets[start : start + batch], NUM_CLASSES)
+    inter = np.diag(cm).astype(np.float64)
+    union = cm.sum(0) + cm.sum(1) - np.diag(cm)
+    iou = np.where(union > 0, inter / np.maximum(union, 1), np.nan)
+    return {"miou": float(np.nanmean(iou)), "pixel_accuracy": float(inter.sum() / cm.sum()), "iou": iou}
+
+
+def train_stage(model: FCN, digits, labels, val, epochs: int, scenes_per_epoch: int, lr: float, seed: int,
+                minutes: float, batch: int = 32, log=print) -> tuple[FCN, dict]:
+    """Train one variant on fresh scenes every epoch; keep the weights with the best validation mIoU."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    steps = epochs * ((scenes_per_epoch + batch - 1) // batch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.15)
+    best, best_state = {"miou": -1.0}, None
+    start = time.perf_counter()
+    step = 0
+    for epoch in range(1, epochs + 1):
+        images, targets = make_scenes(digits, labels, scenes_per_epoch, seed=seed * 1000 + epoch)
+        order = np.random.default_rng(seed + epoch).permutation(scenes_per_epoch)
+        model.train()
+        total = 0.0
+        for b in range(0, scenes_per_epoch, batch):
+            idx = order[b : b + batch]
+            x = torch.from_numpy(images[idx])[:, None]
+            y = torch.from_numpy(targets[idx])
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if step < steps - 1:
+                schedule.step()
+            step += 1
+            total += loss.item() * len(idx)
+        result = scores(model, *val)
+        if result["miou"] > best["miou"]:
+            best, best_state = result, copy.deepcopy(model.state_dict())
+        elapsed = (time.perf_counter() - start) / 60
+        log(f"  {model.variant} epoch {epoch}/{epochs}: loss {total / scenes_per_epoch:.4f}  val mIoU "
+            f"{result['miou']:.4f}  pixel acc {result['pixel_accuracy']:.4f}  ({elapsed:.1f} min)")
+        if elapsed > minutes:
+            log(f"  {model.variant}: time budget of {minutes} min reached after epoch {epoch}")
+            break
+    model.load_state_dict(best_state)
+    return model.eval(), best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m explainer.train fcn", description=__doc__)
+    parser.add_argument("--epochs", type=int, nargs=3, default=(16, 8, 10), metavar=("E32", "E16", "E8"))
+    parser.add_argument("--scenes", type=int, default=4000, help="fresh training scenes per epoch")
+    parser.add_argument("--lr", type=float, nargs=3, default=(3e-3, 1e-3, 1e-3), metavar=("LR32", "LR16", "LR8"))
+    parser.add_argument("--minutes", type=float, nargs=3, default=(40.0, 15.0, 25.0),
+                        help="stop a stage after this many minutes (its best epoch is kept)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train-*-idx*.gz")
+    args = parser.parse_args(argv)
+
+    torch.manual_seed(args.seed)
+    images, labels = load_mnist("train", args.data)
+    train_idx, val_idx = split_train_val(len(images), 0.1, seed=args.seed)
+    digits, digit_labels = images[train_idx], labels[train_idx]
+    val = make_scenes(images[val_idx], labels[val_idx], 300, seed=12345)
+    print(f"training FCNs (backbone {WIDTHS}, fc {FC}) on scenes of {len(train_idx)} training digits; "
+          f"validation: 300 scenes of {len(val_idx)} held-out training digits", flush=True)
+    previous = None
+    for variant, epochs, lr, minutes in zip(VARIANTS, args.epochs, args.lr, args.minutes):
+        model = FCN(variant, WIDTHS, FC, CONVS)
+        if previous is not None:
+            model.load_from(previous)
+        model, best = train_stage(model, digits, digit_labels, val, epochs, args.scenes, lr, args.seed, minutes,
+                                  log=lambda text: print(text, flush=True))
+        params = sum(p.numel() for p in model.parameters())
+        save_weights(weights_path(variant), variant, model, model.config,
+                     {"val_miou": best["miou"], "val_pixel_accuracy": best["pixel_accuracy"], "parameters": params,
+                      "scenes_per_epoch": args.scenes, "seed": args.seed})
+        print(f"{variant}: best validation mIoU {best['miou']:.4f}, pixel accuracy {best['pixel_accuracy']:.4f}; "
+              f"{params:,} parameters; written to {weights_path(variant)}", flush=True)
+        previous = model
+    return 0
