@@ -10,7 +10,7 @@ from .conv import ConvStep, conv2d, conv2d_loops, conv_step, conv_transpose2d, p
 from .dense import softmax
 from .formatting import format_number
 from .kernels import KERNELS, dense_parameters, kernel
-from .metrics import box_iou, confusion_matrix, grade_iou, iou_per_class, mean_iou, pixel_accuracy
+from .metrics import box_iou, confusion_matrix, grade_iou, iou_per_class, mean_iou, overlap_map, pixel_accuracy
 from .pool import POOL_MODES, PoolStep, pool2d, pool_step
 from .preprocess import DigitSteps, bounding_box, box_resize, center_of_mass, looks_inverted, mnist_preprocess
 from .sizes import describe_output_size, output_size, output_size_unchecked, receptive_field, transposed_output_size
@@ -41,6 +41,7 @@ __all__ = [
     "grade_iou",
     "iou_per_class",
     "mean_iou",
+    "overlap_map",
     "output_size",
     "output_size_unchecked",
     "pad",

@@ -118,3 +118,35 @@ def box_iou(a, b) -> float:
     if union <= 0:
         raise ValueError("both boxes are empty: their IoU is undefined")
     return float(inter / union)
+
+
+def overlap_map(pred, gt, cls: int | None = None) -> np.ndarray:
+    """Per-pixel agreement of a prediction with the truth, as the lecture's overlap picture.
+
+    Parameters
+    ----------
+    pred, gt : ndarray of int, same shape
+    cls : int, optional
+        Score one class only; by default every non-background class (label > 0) counts.
+
+    Returns
+    -------
+    ndarray of int8, same shape
+        0 = true negative (background in both), 1 = true positive (right class),
+        2 = false positive (predicted there, not true), 3 = false negative
+        (true there, missed or given another class).
+    """
+    pred, gt = _check_label_maps(pred, gt)
+    if cls is None:
+        tp = (pred == gt) & (gt > 0)
+        fp = (pred > 0) & (pred != gt)
+        fn = (gt > 0) & (pred != gt)
+    else:
+        tp = (pred == cls) & (gt == cls)
+        fp = (pred == cls) & (gt != cls)
+        fn = (gt == cls) & (pred != cls)
+    out = np.zeros(pred.shape, np.int8)
+    out[tp] = 1
+    out[fp] = 2
+    out[fn & ~fp] = 3
+    return out

@@ -109,3 +109,12 @@ def test_softmax_temperature_and_errors():
         core.softmax(z, 0)
     with pytest.raises(ValueError, match="1 dimensions"):
         core.softmax(np.ones((2, 2)))
+
+
+def test_overlap_map():
+    gt = np.array([[0, 1, 1, 2]])
+    pred = np.array([[1, 1, 0, 1]])
+    # px0: predicted 1 where background -> FP; px1: TP; px2: missed -> FN; px3: wrong digit -> FP (and FN)
+    assert core.overlap_map(pred, gt).tolist() == [[2, 1, 3, 2]]
+    assert core.overlap_map(pred, gt, cls=2).tolist() == [[0, 0, 0, 3]]
+    assert core.overlap_map(np.zeros((2, 2), int), np.zeros((2, 2), int)).sum() == 0

@@ -93,6 +93,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Fully convolutional networks · Upsampling · IoU",
         "FCN-32s, 16s and 8s label every pixel of a scene of digits; compare their predictions "
         "with the ground truth, pixel accuracy and per-class IoU, and step a transposed convolution.",
+        module="segmentation",
     ),
 )
 

@@ -36,6 +36,9 @@ class DrawingPad(QWidget):
         self.pen_width = max(1.0, resolution * pen_fraction)
         self.hint = hint
         self._strokes: list[list[QPointF]] = []
+        self._tags: list = []  # one tag per stroke (e.g. the class a stroke is drawn as)
+        self.current_tag = None
+        self.tag_colors: dict | None = None  # tag -> QColor: strokes shown in colour (the input stays white)
         self._current: list[QPointF] | None = None
         self._background: np.ndarray | None = None
         self._overlay: QRectF | None = None  # in pad coordinates
@@ -54,6 +57,7 @@ class DrawingPad(QWidget):
         if not self._strokes and self._background is None and self._current is None:
             return
         self._strokes.clear()
+        self._tags.clear()
         self._current = None
         self._background = None
         self._overlay = None
@@ -65,6 +69,7 @@ class DrawingPad(QWidget):
         if not self._strokes:
             return False
         self._strokes.pop()
+        self._tags.pop()
         self._render()
         self.stroke_finished.emit()
         return True
@@ -78,6 +83,7 @@ class DrawingPad(QWidget):
     def set_background(self, image: np.ndarray | None) -> None:
         """Show ``image`` (H, W) in [0, 1] under the strokes, stretched to the pad; clears strokes."""
         self._strokes.clear()
+        self._tags.clear()
         self._current = None
         if image is not None:
             image = np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0)
@@ -87,11 +93,12 @@ class DrawingPad(QWidget):
         self._render()
         self.stroke_finished.emit()
 
-    def add_stroke(self, points) -> None:
+    def add_stroke(self, points, tag=None) -> None:
         """Add a whole stroke from ``(x, y)`` pad coordinates (used by presets and tests)."""
         stroke = [QPointF(float(x), float(y)) for x, y in points]
         if stroke:
             self._strokes.append(stroke)
+            self._tags.append(self.current_tag if tag is None else tag)
             self._render()
             self.stroke_finished.emit()
 
@@ -101,6 +108,21 @@ class DrawingPad(QWidget):
         arr = np.frombuffer(ptr, dtype=np.uint8, count=self._buffer.sizeInBytes())
         arr = arr.reshape(self.resolution, self._buffer.bytesPerLine())[:, : self.resolution]
         return arr.astype(np.float32) / 255.0
+
+    def strokes_with_tags(self) -> list[tuple[list[QPointF], object]]:
+        return list(zip(self._strokes, self._tags))
+
+    def stroke_mask(self, stroke: list[QPointF]) -> np.ndarray:
+        """One stroke rendered alone (same pen, anti-aliased), (resolution, resolution) floats in [0, 1]."""
+        buffer = QImage(self.resolution, self.resolution, QImage.Format.Format_Grayscale8)
+        buffer.fill(0)
+        painter = QPainter(buffer)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self._pen())
+        self._draw_stroke(painter, stroke)
+        painter.end()
+        arr = np.frombuffer(buffer.constBits(), dtype=np.uint8, count=buffer.sizeInBytes())
+        return arr.reshape(self.resolution, buffer.bytesPerLine())[:, : self.resolution].astype(np.float32) / 255.0
 
     def set_overlay(self, rect: QRectF | None) -> None:
         """Outline a region of the pad (pad coordinates), e.g. a receptive field; None removes it."""
@@ -165,6 +187,21 @@ class DrawingPad(QWidget):
         rect = self._target_rect()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(rect, self._buffer)
+        if self.tag_colors:
+            scale = rect.width() / self.resolution
+            painter.save()
+            painter.translate(rect.topLeft())
+            painter.scale(scale, scale)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            for stroke, tag in zip(self._strokes + ([self._current] if self._current else []),
+                                   self._tags + [self.current_tag]):
+                color = self.tag_colors.get(tag)
+                if color is not None:
+                    pen = self._pen()
+                    pen.setColor(color)
+                    painter.setPen(pen)
+                    self._draw_stroke(painter, stroke)
+            painter.restore()
         if self.is_blank() and self.hint:
             painter.setPen(QColor(150, 150, 150))
             font = painter.font()
@@ -206,6 +243,7 @@ class DrawingPad(QWidget):
         if self._current is None or event.button() != Qt.MouseButton.LeftButton:
             return
         self._strokes.append(self._current)
+        self._tags.append(self.current_tag)
         self._current = None
         self.stroke_finished.emit()
 
