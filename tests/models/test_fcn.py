@@ -1,0 +1,93 @@
+"""FCN-32s/16s/8s: architecture facts (no weights needed) and held-out accuracy (bundled weights)."""
+
+import numpy as np
+import pytest
+import torch
+
+from explainer import core
+from explainer.models import weights_path
+from explainer.models.fcn import FCN, bilinear_kernel, upsampler
+from explainer.train.scenes import NUM_CLASSES, boundary_mask, error_split, make_scene
+
+needs_weights = pytest.mark.skipif(not weights_path("fcn8s").is_file(), reason="FCN weights not bundled yet")
+
+
+@pytest.mark.parametrize("variant", ["fcn32s", "fcn16s", "fcn8s"])
+def test_shapes_and_multiples_of_32(variant):
+    model = FCN(variant).eval()
+    assert model(torch.zeros(2, 1, 96, 96)).shape == (2, 11, 96, 96)
+    assert model(torch.zeros(1, 1, 64, 128)).shape == (1, 11, 64, 128)
+    with pytest.raises(ValueError, match="multiples of 32"):
+        model(torch.zeros(1, 1, 90, 96))
+
+
+def test_upsamplers_start_bilinear():
+    up = upsampler(1, 2)
+    x = torch.arange(9.0).reshape(1, 1, 3, 3)
+    out = up(x)[0, 0].detach()
+    # Away from the zero border it is exactly bilinear interpolation.
+    ref = torch.nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)[0, 0]
+    assert out.shape == (6, 6)
+    assert torch.allclose(out[1:5, 1:5], ref[1:5, 1:5], atol=1e-6)
+    k = bilinear_kernel(2, 4)
+    assert torch.equal(k[0, 1], torch.zeros(4, 4)) and k[0, 0].max() == k[0, 0][1:3, 1:3].max()
+
+
+def test_fc6_is_a_fully_connected_layer_turned_into_a_convolution():
+    model = FCN("fcn32s").eval()
+    pool5 = torch.rand(1, 128, 3, 3)
+    conv = model.fc6[0]
+    out = conv(pool5)[0, :, 1, 1]  # the centre output sees all 3x3x128 inputs, like a dense layer
+    dense = conv.weight.reshape(conv.out_channels, -1) @ pool5.reshape(-1) + conv.bias
+    assert torch.allclose(out, dense, atol=1e-5)
+
+
+def test_staged_training_copies_the_coarser_weights():
+    f32 = FCN("fcn32s")
+    f16 = FCN("fcn16s").load_from(f32)
+    assert torch.equal(f16.stage3[0].weight, f32.stage3[0].weight)
+    assert torch.equal(f16.score_fr.weight, f32.score_fr.weight)
+    assert float(f16.score_pool4.weight.abs().sum()) == 0.0  # the new skip starts silent
+
+
+def test_scene_spec():
+    rng = np.random.default_rng(0)
+    digits = np.zeros((10, 28, 28), np.float32)
+    digits[:, 4:24, 12:16] = 1.0
+    labels = np.arange(10)
+    for _ in range(50):
+        image, target, boxes = make_scene(digits, labels, rng)
+        assert image.shape == (96, 96) and 0 <= image.min() and image.max() <= 1
+        assert 1 <= len(boxes) <= 4
+        for i, (t, l, s, d) in enumerate(boxes):
+            assert 24 <= s <= 44
+            for t2, l2, s2, _ in boxes[i + 1:]:
+                assert t + s <= t2 or t2 + s2 <= t or l + s <= l2 or l2 + s2 <= l  # boxes never overlap
+            region = target[t : t + s, l : l + s]
+            assert set(np.unique(region)) <= {0, d + 1}
+        assert ((target > 0) == (image >= 0.5)).all()
+
+
+def test_boundary_and_error_split():
+    truth = np.zeros((6, 6), int)
+    truth[2:4, 2:4] = 3
+    assert boundary_mask(truth).sum() == 16  # the 2x2 digit and the ring of 12 around it
+    pred = truth.copy()
+    pred[2, 2] = 0  # a boundary pixel missed
+    split = error_split(pred, truth)
+    assert split == {"wrong": 1, "boundary": 1, "wrong digit": 0, "other": 0, "pixels": 36}
+
+
+@needs_weights
+def test_bundled_fcns_on_held_out_scenes(shared_data):
+    from explainer.train.evaluate import fcn_scores
+
+    results = fcn_scores(n_scenes=300, root=shared_data / "mnist")
+    m = {k: v["miou"] for k, v in results.items()}
+    print("mIoU on t10k scenes:", {k: round(v, 4) for k, v in m.items()})
+    assert m["fcn32s"] < m["fcn16s"] < m["fcn8s"]
+    assert m["fcn8s"] >= 0.72
+    for r in results.values():
+        assert r["pixel_accuracy"] > r["miou"]  # background dominance flatters pixel accuracy
+        assert not np.isnan(r["iou"][0])
+    assert core.grade_iou(m["fcn8s"]) in ("Good", "Excellent")
