@@ -25,6 +25,9 @@ from ..models.fcn import FCN, NUM_CLASSES, VARIANTS
 from .data import load_mnist, split_train_val
 from .scenes import make_scenes
 
+#: Digit pixels are few (about 8 % of a scene); weighting them twice as much as background
+#: trades a little background accuracy for better digit IoU, which is what mean IoU rewards.
+CLASS_WEIGHTS = torch.tensor([1.0] + [2.0] * 10)
 WIDTHS = (16, 32, 64, 96, 128)
 CONVS = (1, 1, 2, 2, 2)
 FC = 256
@@ -63,7 +66,7 @@ def train_stage(model: FCN, digits, labels, val, epochs: int, scenes_per_epoch: 
             idx = order[b : b + batch]
             x = torch.from_numpy(images[idx])[:, None]
             y = torch.from_numpy(targets[idx])
-            loss = F.cross_entropy(model(x), y)
+            loss = F.cross_entropy(model(x), y, weight=CLASS_WEIGHTS)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -7,7 +7,7 @@ import torch
 from explainer import core
 from explainer.models import weights_path
 from explainer.models.fcn import FCN, bilinear_kernel, upsampler
-from explainer.train.scenes import NUM_CLASSES, boundary_mask, error_split, make_scene
+from explainer.train.scenes import boundary_mask, error_split, make_scene
 
 needs_weights = pytest.mark.skipif(not weights_path("fcn8s").is_file(), reason="FCN weights not bundled yet")
 

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 
 from ... import io
 from ...core import format_number, mnist_preprocess, softmax
-from ...models import ModelLoadError, count_parameters, load_model, stages
+from ...models import count_parameters, load_model, stages
 from ..state import AppState
 from ..widgets.maps import ACTIVATION_CMAP, SIGNED_CMAP, MapsView, colormap
 from ..widgets.matrix_grid import MatrixGrid
 from ..widgets.panels import ProbabilityChart
-from ..workers import LatestOnlyRunner, WorkResult
+from ..workers import WorkResult
 from .base import Lesson
 
 SOURCES = {"heldout": "Held-out MNIST digit", "drawing": "Your drawing (draw lesson)"}
@@ -123,10 +123,8 @@ class DenseLesson(Lesson):
         self.model = None
         self.images = np.zeros((0, 28, 28))
         self.labels = np.zeros(0, int)
-        self._loader = LatestOnlyRunner(self)
-        self._loader.finished.connect(self._on_model_loaded)
-        self._runner = LatestOnlyRunner(self)
-        self._runner.finished.connect(self._on_head_computed)
+        self._loader = self.make_runner(self._on_model_loaded)
+        self._runner = self.make_runner(self._on_head_computed)
         self._build()
         self.dense.head_changed.connect(self._on_head_changed)
         self.dense.softmax_changed.connect(self._on_softmax_changed)
@@ -307,19 +305,10 @@ class DenseLesson(Lesson):
         if digit is not None:
             self._runner.submit(head_of, self.model, digit)
 
-    def is_busy(self) -> bool:
-        return self._loader.is_busy() or self._runner.is_busy()
-
-    def shutdown(self) -> None:
-        self._loader.shutdown()
-        self._runner.shutdown()
-
     # -- results -------------------------------------------------------------
     def _on_model_loaded(self, result: WorkResult) -> None:
         if result.error is not None:
-            reason = str(result.error) if isinstance(result.error, ModelLoadError) else repr(result.error)
-            self.banner.setText(f"<b>The digit model could not be loaded.</b> {reason}")
-            self.banner.show()
+            self.show_load_failure(self.banner, "digit model", result.error)
             return
         payload = result.value
         self.model = payload["model"]

@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 
 from ... import io
 from ...core import format_number, looks_inverted, receptive_field
-from ...models import ModelLoadError, load_model, read_digit
+from ...models import load_model, read_digit
 from ..state import AppState, NeuronSelection
 from ..widgets.drawing_pad import DrawingPad
 from ..widgets.maps import SIGNED_CMAP, MapsView, colormap
 from ..widgets.panels import ImageView, ProbabilityChart
-from ..workers import LatestOnlyRunner, WorkResult
+from ..workers import WorkResult
 from .base import Lesson
 
 #: Which layers get a row in the layer view, and how many maps per row.
@@ -123,12 +123,9 @@ class DrawLesson(Lesson):
         self._rng = np.random.default_rng()
         self._true_label: int | None = None
 
-        self._analysis = LatestOnlyRunner(self)
-        self._analysis.finished.connect(self._on_analysis_finished)
-        self._loader = LatestOnlyRunner(self)
-        self._loader.finished.connect(self._on_model_loaded)
-        self._files = LatestOnlyRunner(self)
-        self._files.finished.connect(self._on_file_loaded)
+        self._analysis = self.make_runner(self._on_analysis_finished)
+        self._loader = self.make_runner(self._on_model_loaded)
+        self._files = self.make_runner(self._on_file_loaded)
 
         self._build()
         self.draw_state.reading_changed.connect(self._on_state_reading_changed)
@@ -271,9 +268,6 @@ class DrawLesson(Lesson):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     # -- public API ----------------------------------------------------------
-    def is_busy(self) -> bool:
-        return self._analysis.is_busy() or self._loader.is_busy() or self._files.is_busy()
-
     def clear(self) -> None:
         """Clear the drawing (the Clear button and Esc)."""
         self._true_label = None
@@ -304,17 +298,11 @@ class DrawLesson(Lesson):
     def select_neuron(self, key: str, channel: int, row: int, col: int) -> None:
         self.draw_state.set_selection((key, channel, row, col))
 
-    def shutdown(self) -> None:
-        for runner in (self._analysis, self._loader, self._files):
-            runner.shutdown()
-
     # -- background results --------------------------------------------------
     def _on_model_loaded(self, result: WorkResult) -> None:
         if result.error is not None:
-            reason = str(result.error) if isinstance(result.error, ModelLoadError) else repr(result.error)
-            self.banner.setText(f"<b>The digit model could not be loaded.</b> {reason}<br>"
-                                "You can still draw and see the preprocessing.")
-            self.banner.show()
+            self.show_load_failure(self.banner, "digit model", result.error)
+            self.banner.setText(self.banner.text() + "<br>You can still draw and see the preprocessing.")
             self.model_ready.emit(False)
         else:
             payload = result.value

@@ -29,7 +29,7 @@ from ...core import KERNELS, conv2d, dense_parameters, format_number, pool2d
 from ..state import AppState
 from ..widgets.maps import SIGNED_CMAP, ClickableImageItem, colormap, outline
 from ..widgets.matrix_grid import MatrixGrid
-from ..workers import LatestOnlyRunner, WorkResult
+from ..workers import WorkResult
 from .base import Lesson
 
 #: Lessons work on small pictures so every pixel can matter: longest side in pixels.
@@ -182,8 +182,7 @@ class FeatureMapsLesson(Lesson):
         self.maps: list[np.ndarray] = []
         self.pooled: list[np.ndarray] = []
         self.cards: list[KernelCard] = []
-        self._runner = LatestOnlyRunner(self)
-        self._runner.finished.connect(self._on_maps_computed)
+        self._runner = self.make_runner(self._on_maps_computed)
         self._build()
         self.fm.image_changed.connect(self._request_maps)
         self.fm.kernels_changed.connect(self._on_fm_kernels_changed)
@@ -298,12 +297,6 @@ class FeatureMapsLesson(Lesson):
         self._on_paint_mode_changed(self.paint_check.isChecked())
 
     # -- public API ----------------------------------------------------------
-    def is_busy(self) -> bool:
-        return self._runner.is_busy()
-
-    def shutdown(self) -> None:
-        self._runner.shutdown()
-
     def set_source(self, key: str) -> None:
         index = self.source_combo.findData(key)
         self.source_combo.setCurrentIndex(index)

@@ -40,7 +40,7 @@ from ...train.live import TrainSettings, bundled_digits, folder_digits, train_di
 from ..state import AppState
 from ..widgets.layer_graph import LayerGraph
 from ..widgets.maps import SIGNED_CMAP, MapsView, colormap
-from ..workers import LatestOnlyRunner, WorkResult
+from ..workers import WorkResult
 from .base import Lesson
 
 INPUT_SHAPES = {"mnist": (1, 1, 28, 28), "cifar10": (1, 3, 32, 32), "fcn32s": (1, 1, 96, 96),
@@ -75,8 +75,7 @@ class NetworkLesson(Lesson):
         self._train_worker = None
         self._transfer_worker = None
         self.history: dict[str, list] = {k: [] for k in ("x", "loss", "ex", "val_loss", "acc", "val_acc")}
-        self._runner = LatestOnlyRunner(self)
-        self._runner.finished.connect(self._on_described)
+        self._runner = self.make_runner(self._on_described)
         self._build()
         self._update_data_label()
         self.show_model(self.model_combo.currentData())
@@ -627,10 +626,10 @@ class NetworkLesson(Lesson):
 
     # ================================================================ lifecycle
     def is_busy(self) -> bool:
-        return self._runner.is_busy() or self._train_worker is not None or self._transfer_worker is not None
+        return super().is_busy() or self._train_worker is not None or self._transfer_worker is not None
 
     def shutdown(self) -> None:
-        self._runner.shutdown()
+        super().shutdown()
         for worker in (self._train_worker, self._transfer_worker):
             if worker is not None:
                 worker.quit()

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 
 from ... import io
 from ...core import box_resize, conv2d, conv_step, format_number
-from ...models import CIFAR10_CLASSES, ModelLoadError, folded_conv, load_model, stages
+from ...models import CIFAR10_CLASSES, folded_conv, load_model, stages
 from ..state import AppState
 from ..widgets.maps import SIGNED_CMAP, MapsView, colormap
-from ..workers import LatestOnlyRunner, WorkResult
+from ..workers import WorkResult
 from .base import Lesson
 
 SOURCES = {"image": "Current image (File ▸ Open, drop, or samples)", "cifar": "CIFAR-10 validation photo"}
@@ -118,10 +118,8 @@ class PhotoLesson(Lesson):
         self.examples = np.zeros((0, 32, 32, 3), np.float32)
         self.example_labels = np.zeros(0, int)
         self.breakdown: dict | None = None
-        self._loader = LatestOnlyRunner(self)
-        self._loader.finished.connect(self._on_model_loaded)
-        self._runner = LatestOnlyRunner(self)
-        self._runner.finished.connect(self._on_analysed)
+        self._loader = self.make_runner(self._on_model_loaded)
+        self._runner = self.make_runner(self._on_analysed)
         self._build()
         self.photo.analysis_changed.connect(self._on_analysis_changed)
         self.photo.selection_changed.connect(self._on_selection_changed)
@@ -307,19 +305,10 @@ class PhotoLesson(Lesson):
         self._caption = f"{self.app_state.image_name or 'image'}, centre crop shrunk to 32×32"
         self._runner.submit(analyse_photo, self.model, small)
 
-    def is_busy(self) -> bool:
-        return self._loader.is_busy() or self._runner.is_busy()
-
-    def shutdown(self) -> None:
-        self._loader.shutdown()
-        self._runner.shutdown()
-
     # ================================================================ results
     def _on_model_loaded(self, result: WorkResult) -> None:
         if result.error is not None:
-            reason = str(result.error) if isinstance(result.error, ModelLoadError) else repr(result.error)
-            self.banner.setText(f"<b>The photo model could not be loaded.</b> {reason}")
-            self.banner.show()
+            self.show_load_failure(self.banner, "photo model", result.error)
             return
         payload = result.value
         self.model = payload["model"]

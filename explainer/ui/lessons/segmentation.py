@@ -44,13 +44,13 @@ from ...core import (
     pixel_accuracy,
     transposed_output_size,
 )
-from ...models import ModelLoadError, load_model
+from ...models import load_model
 from ...models.fcn import VARIANTS
 from ...train.scenes import CLASS_NAMES, NUM_CLASSES, SCENE_SIDE, error_split, make_scene
 from ..state import AppState
 from ..widgets.drawing_pad import DrawingPad
 from ..widgets.matrix_grid import MatrixGrid
-from ..workers import LatestOnlyRunner, WorkResult
+from ..workers import WorkResult
 from .base import Lesson
 
 #: Class colours: background near-black, digits 0–9 in distinct, colour-blind-friendly hues.
@@ -388,12 +388,9 @@ class SegmentationLesson(Lesson):
         self._base_truth: np.ndarray | None = np.zeros((SCENE_SIDE, SCENE_SIDE), np.int64)
         self._base_kind = "your drawing"
         self._rng = np.random.default_rng()
-        self._loader = LatestOnlyRunner(self)
-        self._loader.finished.connect(self._on_models_loaded)
-        self._runner = LatestOnlyRunner(self)
-        self._runner.finished.connect(self._on_segmented)
-        self._files = LatestOnlyRunner(self)
-        self._files.finished.connect(self._on_file_loaded)
+        self._loader = self.make_runner(self._on_models_loaded)
+        self._runner = self.make_runner(self._on_segmented)
+        self._files = self.make_runner(self._on_file_loaded)
         self._build()
         self.seg.scene_changed.connect(self._request)
         self._loader.submit(load_fcns)
@@ -585,18 +582,9 @@ class SegmentationLesson(Lesson):
         self._runner.submit(segment, self.models, self.seg.image.copy(), None if self.seg.truth is None
                             else self.seg.truth.copy())
 
-    def is_busy(self) -> bool:
-        return self._loader.is_busy() or self._runner.is_busy() or self._files.is_busy()
-
-    def shutdown(self) -> None:
-        for runner in (self._loader, self._runner, self._files):
-            runner.shutdown()
-
     def _on_models_loaded(self, result: WorkResult) -> None:
         if result.error is not None:
-            reason = str(result.error) if isinstance(result.error, ModelLoadError) else repr(result.error)
-            self.banner.setText(f"<b>The FCN models could not be loaded.</b> {reason}")
-            self.banner.show()
+            self.show_load_failure(self.banner, "FCN models", result.error)
             self._on_pad_changed()
             return
         payload = result.value
