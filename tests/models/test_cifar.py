@@ -2,10 +2,6 @@
 
 import pytest
 
-from explainer.models import weights_path
-
-# Interim, until the trained weights are committed in this same session.
-pytestmark = pytest.mark.skipif(not weights_path("cifar10").is_file(), reason="cifar10 weights not bundled yet")
 import torch
 
 from explainer.models import CIFAR10_CLASSES, load_model

@@ -3,10 +3,6 @@
 import numpy as np
 import pytest
 
-from explainer.models import weights_path
-
-# Interim, until the trained weights are committed in this same session.
-pytestmark = pytest.mark.skipif(not weights_path("cifar10").is_file(), reason="cifar10 weights not bundled yet")
 import torch
 from PIL import Image
 from PySide6.QtWidgets import QLabel
@@ -75,6 +71,7 @@ def test_kernel_patches_and_sending_a_kernel(qtbot, lesson):
     lesson.app_state.lesson_requested.connect(lessons.append)
     lesson.send_kernel()
     assert received[0]["weights"].shape == (3, 3, 3) and lessons == ["convolution"]
+    assert received[0]["bias"] == pytest.approx(round(lesson.breakdown["bias"], 3))
 
 
 def test_kernel_arrives_in_the_convolution_lesson(qtbot):

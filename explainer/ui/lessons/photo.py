@@ -457,9 +457,10 @@ class PhotoLesson(Lesson):
         if self.breakdown is None or self.breakdown["stage"].key != "conv1":
             return
         channel = self.breakdown["channel"]
+        # Open the lesson first, so that it exists and listens when the kernel arrives.
+        self.app_state.request_lesson("convolution")
         self.app_state.send_kernel({"weights": np.round(self.breakdown["kernel"], 3), "bias": round(
             self.breakdown["bias"], 3), "name": f"photo network conv1 kernel {channel}"})
-        self.app_state.request_lesson("convolution")
 
 
 def create(state: AppState, parent: QWidget | None = None) -> PhotoLesson:
