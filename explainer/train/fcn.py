@@ -89,10 +89,10 @@ def train_stage(model: FCN, digits, labels, val, epochs: int, scenes_per_epoch: 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer.train fcn", description=__doc__)
-    parser.add_argument("--epochs", type=int, nargs=3, default=(16, 6, 12), metavar=("E32", "E16", "E8"))
-    parser.add_argument("--scenes", type=int, default=4000, help="fresh training scenes per epoch")
-    parser.add_argument("--lr", type=float, nargs=3, default=(3e-3, 1e-3, 1e-3), metavar=("LR32", "LR16", "LR8"))
-    parser.add_argument("--minutes", type=float, nargs=3, default=(25.0, 10.0, 18.0),
+    parser.add_argument("--epochs", type=int, nargs=3, default=(16, 10, 40), metavar=("E32", "E16", "E8"))
+    parser.add_argument("--scenes", type=int, default=5000, help="fresh training scenes per epoch")
+    parser.add_argument("--lr", type=float, nargs=3, default=(3e-3, 1.5e-3, 1.5e-3), metavar=("LR32", "LR16", "LR8"))
+    parser.add_argument("--minutes", type=float, nargs=3, default=(15.0, 8.0, 25.0),
                         help="stop a stage after this many minutes (its best epoch is kept)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train-*-idx*.gz")
