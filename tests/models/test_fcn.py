@@ -5,11 +5,9 @@ import pytest
 import torch
 
 from explainer import core
-from explainer.models import weights_path
 from explainer.models.fcn import FCN, bilinear_kernel, upsampler
 from explainer.train.scenes import boundary_mask, error_split, make_scene
 
-needs_weights = pytest.mark.skipif(not weights_path("fcn8s").is_file(), reason="FCN weights not bundled yet")
 
 
 @pytest.mark.parametrize("variant", ["fcn32s", "fcn16s", "fcn8s"])
@@ -78,7 +76,6 @@ def test_boundary_and_error_split():
     assert split == {"wrong": 1, "boundary": 1, "wrong digit": 0, "other": 0, "pixels": 36}
 
 
-@needs_weights
 def test_bundled_fcns_on_held_out_scenes(shared_data):
     from explainer.train.evaluate import fcn_scores
 

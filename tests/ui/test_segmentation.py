@@ -8,12 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from explainer import core
-from explainer.models import weights_path
 from explainer.train.scenes import NUM_CLASSES, error_split
 from explainer.ui.lessons.segmentation import SegmentationLesson
 from explainer.ui.state import AppState
 
-needs_weights = pytest.mark.skipif(not weights_path("fcn8s").is_file(), reason="FCN weights not bundled yet")
 
 
 @pytest.fixture
@@ -101,7 +99,6 @@ def test_transposed_stepper_equals_torch(qtbot, lesson):
     assert stepper.compare[3].values[2, 2] == 4 and stepper.compare[4].values[3:5, 3:5].min() == 4
 
 
-@needs_weights
 def test_random_scene_is_segmented_by_all_three(qtbot, lesson):
     with qtbot.waitSignal(lesson.results_shown, timeout=20000):
         lesson.random_scene(seed=3)
