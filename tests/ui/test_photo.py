@@ -90,7 +90,11 @@ def test_kernel_arrives_in_the_convolution_lesson(qtbot):
     window.close()
 
 
-def test_bad_file_shows_a_message_and_keeps_the_photo(qtbot, tmp_path):
+def test_bad_file_shows_a_message_and_keeps_the_photo(qtbot, tmp_path, monkeypatch):
+    import explainer.ui.app as app_module
+
+    dialogs = []  # the modal dialog would block the test: record what it would say instead
+    monkeypatch.setattr(app_module, "show_error", lambda parent, title, message, **kw: dialogs.append(message))
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
@@ -107,6 +111,7 @@ def test_bad_file_shows_a_message_and_keeps_the_photo(qtbot, tmp_path):
         window.open_file(bad)
     qtbot.waitUntil(lambda: not window.is_busy(), timeout=10000)
     assert "broken.jpg" in window.statusBar().currentMessage()
+    assert len(dialogs) == 1 and "broken.jpg" in dialogs[0]
     np.testing.assert_array_equal(photo.photo.analysis["input"], before)
     window.close()
 
