@@ -34,14 +34,13 @@ from PySide6.QtWidgets import (
 from ... import io
 from ...core import (
     box_resize,
+    confusion_matrix,
     conv_transpose2d,
     format_number,
     grade_iou,
-    iou_per_class,
     looks_inverted,
     mean_iou,
     overlap_map,
-    pixel_accuracy,
     transposed_output_size,
 )
 from ...models import load_model
@@ -85,14 +84,18 @@ def segment(models: dict, image: np.ndarray, truth: np.ndarray | None) -> dict:
 
     x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None]
     out = {"image": image, "truth": truth, "variants": {}}
-    with torch.no_grad():
+    with torch.inference_mode():
         for name, model in models.items():
             pred = model(x)[0].argmax(0).numpy()
             entry = {"pred": pred}
             if truth is not None:
-                entry.update(pixel_accuracy=pixel_accuracy(pred, truth), iou=iou_per_class(pred, truth, NUM_CLASSES),
-                             miou=mean_iou(pred, truth, NUM_CLASSES), overlap=overlap_map(pred, truth),
-                             errors=error_split(pred, truth))
+                # One confusion matrix gives every score (the same formulas as explainer.core.metrics).
+                cm = confusion_matrix(pred, truth, NUM_CLASSES)
+                inter = np.diag(cm).astype(np.float64)
+                union = cm.sum(0) + cm.sum(1) - np.diag(cm)
+                iou = np.where(union > 0, inter / np.maximum(union, 1), np.nan)
+                entry.update(pixel_accuracy=float(inter.sum() / cm.sum()), iou=iou, miou=float(np.nanmean(iou)),
+                             overlap=overlap_map(pred, truth), errors=error_split(pred, truth))
             out["variants"][name] = entry
     return out
 
@@ -458,7 +461,7 @@ class SegmentationLesson(Lesson):
         left.addStretch(1)
         left_widget = QWidget()
         left_widget.setLayout(left)
-        left_widget.setFixedWidth(270)
+        left_widget.setFixedWidth(250)
 
         # Panels: image and ground truth, then prediction and overlap of each variant.
         self.panels = pg.GraphicsLayoutWidget()
@@ -499,7 +502,7 @@ class SegmentationLesson(Lesson):
         right.addWidget(self.dominance)
         right_widget = QWidget()
         right_widget.setLayout(right)
-        right_widget.setFixedWidth(390)
+        right_widget.setFixedWidth(420)
         main = QWidget()
         main_layout = QHBoxLayout(main)
         main_layout.setContentsMargins(0, 0, 0, 0)
