@@ -5,13 +5,16 @@ Prints the median and 95th percentile over 100 updates (milliseconds).
 """
 
 import os
-import statistics
+import pathlib
 import sys
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
+from _report import report  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explainer.models import read_digit  # noqa: E402
@@ -49,9 +52,7 @@ def main(runs: int = 100) -> int:
             lesson.pad.clear()
     for name, values in (("preprocess + inference (worker)", compute),
                          ("... + every panel updated and repainted", total)):
-        values = sorted(values)
-        p95 = values[int(0.95 * (len(values) - 1))]
-        print(f"{name}: median {statistics.median(values):.1f} ms, p95 {p95:.1f} ms over {len(values)} runs")
+        report(name, values)
     lesson.shutdown()
     return 0
 

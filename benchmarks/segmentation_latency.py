@@ -5,12 +5,15 @@ Prints the median and 95th percentile over 60 runs (milliseconds).
 """
 
 import os
-import statistics
+import pathlib
 import sys
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from _report import report  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explainer.ui.app import configure_pyqtgraph  # noqa: E402
@@ -45,9 +48,7 @@ def main(runs: int = 60) -> int:
         total.append((end - start) * 1000)
     for name, values in (("ground truth + three FCNs + metrics (worker)", compute),
                          ("... + every panel and the table refreshed and repainted", total)):
-        values = sorted(values)
-        p95 = values[int(0.95 * (len(values) - 1))]
-        print(f"{name}: median {statistics.median(values):.1f} ms, p95 {p95:.1f} ms over {len(values)} runs")
+        report(name, values)
     lesson.shutdown()
     return 0
 

@@ -1,0 +1,9 @@
+"""Shared printing for the benchmark scripts: median and 95th percentile in milliseconds."""
+
+import statistics
+
+
+def report(name: str, values_ms: list[float]) -> None:
+    values = sorted(values_ms)
+    p95 = values[int(0.95 * (len(values) - 1))]
+    print(f"{name}: median {statistics.median(values):.1f} ms, p95 {p95:.1f} ms over {len(values)} runs")
