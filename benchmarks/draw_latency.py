@@ -18,14 +18,14 @@ from _report import report  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explainer.models import read_digit  # noqa: E402
-from explainer.ui.app import configure_pyqtgraph  # noqa: E402
+from explainer.ui.app import configure_runtime  # noqa: E402
 from explainer.ui.lessons.draw import DrawLesson, load_digit_model  # noqa: E402
 from explainer.ui.state import AppState  # noqa: E402
 
 
 def main(runs: int = 100) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    configure_pyqtgraph()
+    configure_runtime()
     lesson = DrawLesson(AppState())
     lesson.resize(1100, 800)
     lesson.show()

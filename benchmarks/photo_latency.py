@@ -17,14 +17,14 @@ from _report import report  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explainer import io  # noqa: E402
-from explainer.ui.app import configure_pyqtgraph  # noqa: E402
+from explainer.ui.app import configure_runtime  # noqa: E402
 from explainer.ui.lessons.photo import PhotoLesson, analyse_photo, to_network_input  # noqa: E402
 from explainer.ui.state import AppState  # noqa: E402
 
 
 def main(runs: int = 60) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    configure_pyqtgraph()
+    configure_runtime()
     state = AppState()
     photo = io.load_image(io.sample_images()["chelsea"])
     state.set_image(photo, "chelsea.jpg")

@@ -15,6 +15,7 @@ from torch import nn
 from .digits import DigitCNN, DigitReading, read_digit
 from .fcn import FCN
 from .photo import CIFAR10_CLASSES, PhotoCNN
+from .runtime import inference_copy, use_interactive_threads
 from .trace import Stage, count_parameters, folded_conv, stages, trace
 from .weights import ModelLoadError, load_state, read_weights, save_weights
 

@@ -70,13 +70,28 @@ class SummaryRow:
         return self.params - self.trainable
 
 
+def torch_type_name(module: nn.Module) -> str:
+    """The name of the torch.nn layer a module is, e.g. ``"ConvTranspose2d"`` for a faster subclass of it."""
+    for cls in type(module).__mro__:
+        if cls.__module__.startswith("torch.nn."):
+            return cls.__name__
+    return type(module).__name__
+
+
+class _LeafTracer(torch.fx.Tracer):
+    """torch.fx tracing that stops at every module without children (the summary's layers)."""
+
+    def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+        return not list(m.children()) or super().is_leaf_module(m, module_qualified_name)
+
+
 def _graph_inputs(model: nn.Module) -> tuple[dict[str, list[str]], list[str]]:
     """Which earlier layer(s) each leaf module or add reads, from a torch.fx trace.
 
     Falls back to a simple chain when the model cannot be traced symbolically.
     """
     try:
-        graph = torch.fx.symbolic_trace(model).graph
+        graph = _LeafTracer().trace(model)
     except Exception:  # untraceable models (data-dependent control flow): assume a chain
         return {}, []
     producers: dict[str, str] = {}  # fx node name -> row name of the layer that produced it
@@ -116,7 +131,7 @@ def summarize(model: nn.Module, input_shape: tuple[int, ...]) -> list[SummaryRow
         if isinstance(output, torch.Tensor):
             params = sum(p.numel() for p in module.parameters(recurse=False))
             trainable = sum(p.numel() for p in module.parameters(recurse=False) if p.requires_grad)
-            rows.append(SummaryRow(names[module], type(module).__name__, layer_kind(module), tuple(output.shape),
+            rows.append(SummaryRow(names[module], torch_type_name(module), layer_kind(module), tuple(output.shape),
                                    params, trainable))
 
     for module in model.modules():

@@ -343,11 +343,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_pyqtgraph() -> None:
-    """Global pyqtgraph settings, once at start-up: arrays are (rows, columns) like numpy."""
+def configure_runtime() -> None:
+    """Process-wide settings, once at start-up.
+
+    pyqtgraph: arrays are (rows, columns) like numpy, white background.
+    torch: one intra-op thread, which keeps live inference from the GUI's
+    worker threads fast (see :mod:`explainer.models.runtime`).
+    """
     import pyqtgraph as pg
 
+    from ..models import use_interactive_threads
+
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
+    use_interactive_threads()
 
 
 def _take_screenshot(window: MainWindow, path: str, app: QApplication, waited_ms: int = 0) -> None:
@@ -372,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("ConvLens")
     app.setApplicationVersion(__version__)
     app.setStyle("Fusion")
-    configure_pyqtgraph()
+    configure_runtime()
 
     window = MainWindow()
     window.resize(args.size or DEFAULT_SIZE)

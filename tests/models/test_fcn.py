@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from explainer import core
-from explainer.models.fcn import FCN, bilinear_kernel, upsampler
+from explainer.models.fcn import FCN, Upsampler, bilinear_kernel, upsampler
 from explainer.train.scenes import boundary_mask, error_split, make_scene
 
 
@@ -29,6 +29,44 @@ def test_upsamplers_start_bilinear():
     assert torch.allclose(out[1:5, 1:5], ref[1:5, 1:5], atol=1e-6)
     k = bilinear_kernel(2, 4)
     assert torch.equal(k[0, 1], torch.zeros(4, 4)) and k[0, 0].max() == k[0, 0][1:3, 1:3].max()
+
+
+@pytest.mark.parametrize("factor", [2, 8, 16, 32])
+@pytest.mark.parametrize("bias", [False, True])
+def test_upsampler_equals_torch_conv_transpose(factor, bias):
+    torch.manual_seed(factor)
+    layer = Upsampler(5, 3, 2 * factor, stride=factor, padding=factor // 2, bias=bias)
+    x = torch.randn(2, 5, 3, 4)
+    ref = torch.nn.functional.conv_transpose2d(x, layer.weight, layer.bias, stride=factor, padding=factor // 2)
+    out = layer(x)
+    assert out.shape == ref.shape == (2, 3, 3 * factor, 4 * factor)
+    assert torch.allclose(out, ref, atol=1e-5, rtol=1e-5)
+    # Gradients agree as well (the fast path is used while training too).
+    out.square().sum().backward()
+    grad = layer.weight.grad.clone()
+    layer.weight.grad = None
+    torch.nn.functional.conv_transpose2d(x, layer.weight, layer.bias, stride=factor,
+                                         padding=factor // 2).square().sum().backward()
+    assert torch.allclose(grad, layer.weight.grad, atol=1e-3, rtol=1e-4)
+
+
+def test_upsampler_falls_back_for_other_settings():
+    layer = Upsampler(2, 2, 5, stride=16, padding=1)  # kernel is not twice the stride
+    x = torch.randn(1, 2, 3, 3)
+    ref = torch.nn.functional.conv_transpose2d(x, layer.weight, layer.bias, stride=16, padding=1)
+    assert torch.allclose(layer(x), ref, atol=1e-6)
+
+
+def test_fcn_summary_shows_the_skip_fusions():
+    from explainer.models.summary import summarize
+
+    for variant, fusions in (("fcn32s", []), ("fcn16s", [["score_pool4", "upscore2"]]),
+                             ("fcn8s", [["score_pool4", "upscore2"], ["score_pool3", "upscore_pool4"]])):
+        rows = summarize(FCN(variant), (1, 1, 96, 96))
+        assert [r.inputs for r in rows if len(r.inputs) > 1] == fusions
+        ups = [r for r in rows if r.name.startswith("upscore")]
+        assert ups and all(r.type == "ConvTranspose2d" and r.kind == "deconv" for r in ups)
+        assert rows[-1].output_shape == (1, 11, 96, 96)
 
 
 def test_fc6_is_a_fully_connected_layer_turned_into_a_convolution():

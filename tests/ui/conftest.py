@@ -3,12 +3,12 @@
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from explainer.ui.app import MainWindow, configure_pyqtgraph
+from explainer.ui.app import MainWindow, configure_runtime
 
 
 @pytest.fixture(autouse=True)
 def no_thread_left_running(qapp):
-    configure_pyqtgraph()
+    configure_runtime()
     yield
     pool = QThreadPool.globalInstance()
     pool.waitForDone(5000)

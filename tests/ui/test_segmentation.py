@@ -126,3 +126,51 @@ def test_loaded_picture_has_no_ground_truth(qtbot, lesson, tmp_path):
     lesson.open_file(bad)
     qtbot.waitUntil(lambda: bool(messages), timeout=10000)
     assert "Could not use that picture" in messages[0]
+
+
+def test_live_copies_predict_what_the_bundled_fcns_do(qtbot, lesson):
+    from explainer.train.scenes import make_scene
+    from explainer.ui.lessons.segmentation import segment
+
+    rng = np.random.default_rng(11)
+    for _ in range(3):
+        image, truth, _ = make_scene(lesson.digits, lesson.digit_labels, rng)
+        live = segment(lesson.live_models, image, truth)["variants"]
+        bundled = segment(lesson.models, image, truth)["variants"]
+        for variant in ("fcn32s", "fcn16s", "fcn8s"):
+            assert (live[variant]["pred"] == bundled[variant]["pred"]).mean() > 0.999
+            assert live[variant]["miou"] == pytest.approx(bundled[variant]["miou"], abs=0.01)
+
+
+def test_a_refresh_repaints_only_what_changed(qtbot, lesson):
+    """New numbers must not re-lay out (and so repaint) the whole lesson: it is what keeps drawing live."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Counter(QObject):
+        def __init__(self):
+            super().__init__()
+            self.painted = set()
+
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint:
+                self.painted.add(watched.objectName())
+            return False
+
+    with qtbot.waitSignal(lesson.results_shown, timeout=20000):
+        lesson.random_scene(seed=5)
+    qtbot.wait(50)
+    counter = Counter()
+    watched = [lesson.panels.viewport(), lesson.metrics.viewport(), lesson.findChild(QPushButton, "classButton3"),
+               lesson.scene_button]
+    lesson.panels.viewport().setObjectName("panelsViewport")
+    lesson.metrics.viewport().setObjectName("metricsViewport")
+    for widget in watched:
+        widget.installEventFilter(counter)
+    old_note = lesson.dominance.text()
+    lesson.set_class(1)
+    with qtbot.waitSignal(lesson.results_shown, timeout=20000):
+        lesson.pad.add_stroke([(10, 60), (10, 90)])  # a stroke drawn as a 1 in an empty corner
+    qtbot.wait(100)
+    assert lesson.dominance.text() != old_note  # the numbers did change
+    assert {"panelsViewport", "metricsViewport"} <= counter.painted
+    assert not {"classButton3", "randomSceneButton"} & counter.painted
