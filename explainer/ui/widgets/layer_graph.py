@@ -54,7 +54,9 @@ class LayerGraph(QGraphicsView):
     """
 
     layer_clicked = Signal(str)
-    BOX_W, BOX_H, GAP = 124, 88, 20
+    BOX_W, BOX_H, GAP = 124, 118, 20
+    #: Below this zoom the boxes' text is unreadable; a long network scrolls instead.
+    MIN_SCALE = 0.7
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -155,7 +157,18 @@ class LayerGraph(QGraphicsView):
         self._keep.append(arrow)
 
     def fit(self) -> None:
-        self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        """Show the whole network if it fits readably; otherwise zoom to MIN_SCALE from its input end."""
+        rect = self.scene().sceneRect()
+        view = self.viewport().rect()
+        if rect.isEmpty() or view.isEmpty():
+            return
+        scale = min(view.width() / rect.width(), view.height() / rect.height())
+        if scale >= self.MIN_SCALE:
+            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+            return
+        self.resetTransform()
+        self.scale(self.MIN_SCALE, self.MIN_SCALE)
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         item = self.itemAt(event.position().toPoint())
