@@ -174,3 +174,24 @@ def test_a_refresh_repaints_only_what_changed(qtbot, lesson):
     assert lesson.dominance.text() != old_note  # the numbers did change
     assert {"panelsViewport", "metricsViewport"} <= counter.painted
     assert not {"classButton3", "randomSceneButton"} & counter.painted
+
+
+def test_error_places_split_the_wrong_pixels_like_the_table(qtbot, lesson):
+    from explainer.ui.lessons.segmentation import error_places
+
+    truth = np.zeros((8, 8), np.int64)
+    truth[2:6, 2:6] = 5
+    pred = truth.copy()
+    pred[2, 2] = 0  # wrong on the boundary
+    pred[7, 0] = 3  # wrong far from any boundary
+    codes = error_places(pred, truth)
+    assert codes[2, 2] == 2 and codes[7, 0] == 3
+    assert (codes == 1).sum() == 32 - 1  # the 4x4 block's edge ring and the ring outside it, less the wrong one
+    split = error_split(pred, truth)
+    assert split["boundary"] == (codes == 2).sum() and split["wrong"] == (codes >= 2).sum()
+    with qtbot.waitSignal(lesson.results_shown, timeout=20000):
+        lesson.random_scene(seed=4)
+    shown = lesson.views["errors"].image
+    fcn8 = lesson.results["variants"]["fcn8s"]
+    assert shown.shape == (96, 96, 3)
+    assert (shown == [230, 159, 0]).all(axis=2).sum() == fcn8["errors"]["boundary"]

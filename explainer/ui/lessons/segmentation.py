@@ -47,7 +47,7 @@ from ...core import (
 )
 from ...models import inference_copy, load_model
 from ...models.fcn import VARIANTS
-from ...train.scenes import CLASS_NAMES, NUM_CLASSES, SCENE_SIDE, error_split, make_scene
+from ...train.scenes import CLASS_NAMES, NUM_CLASSES, SCENE_SIDE, boundary_mask, error_split, make_scene
 from ..state import AppState
 from ..widgets.drawing_pad import DrawingPad
 from ..widgets.matrix_grid import MatrixGrid
@@ -61,8 +61,12 @@ PALETTE = np.array([
 #: Overlap colours: true negative, true positive, false positive, false negative.
 OVERLAP = np.array([[25, 25, 25], [0, 114, 178], [230, 159, 0], [204, 51, 153]], dtype=np.uint8)
 OVERLAP_NAMES = ("background (TN)", "right (TP)", "false positive (FP)", "false negative (FN)")
+#: Where-the-errors-are colours: elsewhere, boundary band, wrong at a boundary, wrong elsewhere.
+ERROR_PLACES = np.array([[25, 25, 25], [85, 85, 85], [230, 159, 0], [204, 51, 153]], dtype=np.uint8)
 GRADE_COLORS = {"Poor": "#c0392b", "Good": "#b7950b", "Excellent": "#1e8449"}
 TITLES = {"fcn32s": "FCN-32s", "fcn16s": "FCN-16s", "fcn8s": "FCN-8s"}
+ERRORS_TITLE = "FCN-8s errors"
+ERROR_NAMES = ("boundary band", "wrong at a boundary", "wrong elsewhere")
 PEN_FRACTION = 3.6 / SCENE_SIDE  # strokes about as thick as in the scenes
 
 
@@ -119,7 +123,17 @@ def segment(models: dict, image: np.ndarray, truth: np.ndarray | None) -> dict:
     x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None]
     x = x.contiguous(memory_format=torch.channels_last)
     futures = {name: _variant_pool().submit(segment_one, model, x, truth) for name, model in models.items()}
-    return {"image": image, "truth": truth, "variants": {name: f.result() for name, f in futures.items()}}
+    out = {"image": image, "truth": truth, "variants": {name: f.result() for name, f in futures.items()}}
+    if truth is not None and "fcn8s" in out["variants"]:
+        out["errors_map"] = error_places(out["variants"]["fcn8s"]["pred"], truth)
+    return out
+
+
+def error_places(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """(H, W) codes: 0 elsewhere, 1 boundary band of the truth, 2 wrong at a boundary, 3 wrong elsewhere."""
+    band = boundary_mask(truth)
+    wrong = pred != truth
+    return np.where(wrong, np.where(band, 2, 3), np.where(band, 1, 0)).astype(np.uint8)
 
 
 def picture_to_scene(path: str) -> np.ndarray:
@@ -469,6 +483,11 @@ class SegmentationLesson(Lesson):
             for (r, g, b), name in zip(OVERLAP, OVERLAP_NAMES)))
         overlap_legend.setTextFormat(Qt.TextFormat.RichText)
         overlap_legend.setWordWrap(True)
+        errors_legend = QLabel("FCN-8s errors: " + " ".join(
+            f"<span style='background: rgb({r},{g},{b}); color: white'>&nbsp;{name}&nbsp;</span>"
+            for (r, g, b), name in zip(ERROR_PLACES[1:], ERROR_NAMES)))
+        errors_legend.setTextFormat(Qt.TextFormat.RichText)
+        errors_legend.setWordWrap(True)
         left = QVBoxLayout()
         left.addWidget(self.pad, 4)
         colour_note = QLabel("Digit colour of the next stroke (its ground truth):")
@@ -481,6 +500,7 @@ class SegmentationLesson(Lesson):
         left.addWidget(QLabel("Class colours:"))
         left.addWidget(legend)
         left.addWidget(overlap_legend)
+        left.addWidget(errors_legend)
         left.addStretch(1)
         left_widget = QWidget()
         left_widget.setLayout(left)
@@ -503,6 +523,7 @@ class SegmentationLesson(Lesson):
 
         add("image", "image", 0, 0)
         add("truth", "ground truth", 0, 1)
+        add("errors", ERRORS_TITLE, 0, 2)
         for col, variant in enumerate(VARIANTS):
             add(f"{variant}/pred", f"{TITLES[variant]}: prediction", 2, col)
             add(f"{variant}/overlap", f"{TITLES[variant]}: overlap", 4, col)
@@ -658,6 +679,9 @@ class SegmentationLesson(Lesson):
             self.views["truth"].setImage(np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8), autoLevels=False,
                                          levels=(0, 255))
             self._set_title("truth", "ground truth: none for a loaded picture")
+            self.views["errors"].setImage(np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8), autoLevels=False,
+                                          levels=(0, 255))
+            self._set_title("errors", "errors: no truth")
         else:
             self.views["truth"].setImage(colorize(self.seg.truth), autoLevels=False, levels=(0, 255))
             self._set_title("truth", "ground truth")
@@ -666,6 +690,10 @@ class SegmentationLesson(Lesson):
         self._show_inputs()
         results = self.results
         truth = results["truth"]
+        if "errors_map" in results:
+            self.views["errors"].setImage(colorize(results["errors_map"], ERROR_PLACES), autoLevels=False,
+                                          levels=(0, 255))
+            self._set_title("errors", ERRORS_TITLE)
         for col, variant in enumerate(VARIANTS):
             entry = results["variants"][variant]
             self.views[f"{variant}/pred"].setImage(colorize(entry["pred"]), autoLevels=False, levels=(0, 255))
