@@ -52,6 +52,24 @@ def test_summary_and_graph(qtbot, lesson):
     assert requested == ["convolution"]
 
 
+def test_fcn_graph_draws_its_skip_fusions_readably(qtbot, lesson):
+    from PySide6.QtWidgets import QGraphicsPathItem
+
+    with qtbot.waitSignal(lesson.summary_shown, timeout=20000):
+        lesson.show_model("fcn8s")
+    assert "upscore8 (ConvTranspose2d)" in lesson.summary.toPlainText()
+    arcs = [item for item in lesson.graph.scene().items() if isinstance(item, QGraphicsPathItem)
+            and item.pen().color().name() == "#d55e00" and item.path().boundingRect().width() > 50]
+    # Skips over other boxes: pool4 → score_pool4, pool3 → score_pool3, and each ×2 upsampling into its add.
+    assert len(arcs) == 4
+    # Forty-odd layers do not fit at a readable size: the graph keeps MIN_SCALE and scrolls.
+    assert lesson.graph.transform().m11() == pytest.approx(lesson.graph.MIN_SCALE)
+    assert lesson.graph.horizontalScrollBar().maximum() > 0
+    with qtbot.waitSignal(lesson.summary_shown, timeout=20000):
+        lesson.show_model("mnist")
+    assert lesson.graph.transform().m11() >= lesson.graph.MIN_SCALE  # a short network is fitted
+
+
 def test_training_in_a_worker_reports_and_lowers_loss(qtbot, lesson):
     quick_settings(lesson)
     with qtbot.waitSignal(lesson.training_finished, timeout=60000) as finished:
