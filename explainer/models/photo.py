@@ -26,22 +26,27 @@ class PhotoCNN(nn.Module):
     Parameters
     ----------
     widths : sequence of int
-        Channels of the stages; each stage but the last has two 3×3 convolutions,
-        the last has one, and every stage ends with 2×2 max pooling.
+        Channels of the stages; every stage ends with 2×2 max pooling.
+    convs : sequence of int, optional
+        3×3 convolutions per stage; by default two in every stage but the last, which has one.
 
     Input ``(N, 3, 32, 32)`` RGB in [0, 1]; output ``(N, 10)`` logits.
     """
 
-    def __init__(self, widths: tuple[int, ...] = (32, 64, 128)) -> None:
+    def __init__(self, widths: tuple[int, ...] = (32, 64, 128), convs: tuple[int, ...] | None = None) -> None:
         super().__init__()
-        self.config = {"widths": list(widths)}
+        if convs is None:
+            convs = tuple(2 if i < len(widths) - 1 else 1 for i in range(len(widths)))
+        if len(convs) != len(widths) or min(convs) < 1:
+            raise ValueError("convs needs one count (at least 1) per stage")
+        self.config = {"widths": list(widths), "convs": list(convs)}
         self.register_buffer("mean", torch.tensor(CIFAR10_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(CIFAR10_STD).view(1, 3, 1, 1))
         layers: list[nn.Module] = []
         c_in = 3
-        for i, width in enumerate(widths):
+        for width, n in zip(widths, convs):
             layers += conv_block(c_in, width)
-            if i < len(widths) - 1:
+            for _ in range(n - 1):
                 layers += conv_block(width, width)
             layers.append(nn.MaxPool2d(2))
             c_in = width

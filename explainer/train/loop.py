@@ -56,8 +56,12 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
 def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
         epochs: int = 10, batch_size: int = 128, lr: float = 3e-3, weight_decay: float = 1e-4,
         augment: Callable | None = None, seed: int = 0, parameters=None,
-        label_smoothing: float = 0.0, optimizer: str = "adamw") -> Iterator[Progress]:
+        label_smoothing: float = 0.0, optimizer: str = "adamw",
+        autocast_dtype: torch.dtype | None = None) -> Iterator[Progress]:
     """Train with AdamW (or SGD with Nesterov momentum) and a one-cycle schedule; keep the best weights on validation.
+
+    ``autocast_dtype=torch.bfloat16`` runs the training forward pass under CPU
+    autocast (weights and optimiser stay float32); validation is float32.
 
     Yields
     ------
@@ -85,8 +89,9 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
             xb, yb = x_train[idx], y_train[idx]
             if augment is not None:
                 xb = augment(xb, generator)
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb, label_smoothing=label_smoothing)
+            with torch.autocast("cpu", dtype=autocast_dtype or torch.bfloat16, enabled=autocast_dtype is not None):
+                logits = model(xb)
+                loss = F.cross_entropy(logits, yb, label_smoothing=label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -32,3 +32,31 @@ def test_crop_flip_augmentation_keeps_pixels():
         assert torch.equal(a, b) or torch.equal(a.flip(2), b)
     padded = random_crop_flip(x, torch.Generator().manual_seed(1))
     assert padded.shape == x.shape and (padded == 0).any()  # some zero border came in
+
+
+def test_stage_layout_options():
+    from explainer.models.photo import PhotoCNN
+
+    default = PhotoCNN()
+    convs = [m for m in default.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [32, 32, 64, 64, 128]  # two per stage but the last
+    deeper = PhotoCNN((8, 16), (1, 3))
+    assert [c.out_channels for c in deeper.modules() if isinstance(c, torch.nn.Conv2d)] == [8, 16, 16, 16]
+    assert deeper.config == {"widths": [8, 16], "convs": [1, 3]}
+    assert deeper(torch.rand(1, 3, 32, 32)).shape == (1, 10)
+    with pytest.raises(ValueError):
+        PhotoCNN((8, 16), (1,))
+    # Weights saved before the option existed (no "convs" in their config) build the default layout.
+    assert [c.out_channels for c in PhotoCNN(widths=(32, 64, 128)).modules()
+            if isinstance(c, torch.nn.Conv2d)] == [32, 32, 64, 64, 128]
+
+
+def test_bf16_detection_reads_the_cpu_flags(tmp_path):
+    from explainer.train.cifar import cpu_has_bf16_matrix_units
+
+    amx, plain = tmp_path / "amx", tmp_path / "plain"
+    amx.write_text("flags\t\t: fpu avx2 avx512f amx_bf16 amx_tile\n")
+    plain.write_text("flags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert cpu_has_bf16_matrix_units(str(amx)) is True
+    assert cpu_has_bf16_matrix_units(str(plain)) is False
+    assert cpu_has_bf16_matrix_units(str(tmp_path / "missing")) is False

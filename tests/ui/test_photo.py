@@ -41,8 +41,15 @@ def test_classifies_and_shows_every_layer(lesson):
     top = CIFAR10_CLASSES[int(np.argmax(p))]
     assert lesson.findChild(QLabel, "photoPrediction").text().startswith(top)
     titles = {k: t.text for k, t in lesson.layer_titles.items()}
-    assert "(1, 32, 32, 32)" in titles["conv1"] and "(1, 128, 4, 4)" in titles["pool3"]
-    assert lesson.layer_views["conv5"].mosaic.channels == 128
+    convs = [m for m in lesson.model.modules() if isinstance(m, torch.nn.Conv2d)]
+    stages = [s for s in lesson.photo.analysis["stages"] if s.key != "input"]
+    assert list(titles) == [s.key for s in stages]  # one row per layer, in order
+    assert [s.key for s in stages if s.key.startswith("conv")] == [f"conv{i + 1}" for i in range(len(convs))]
+    assert f"(1, {convs[0].out_channels}, 32, 32)" in titles["conv1"]
+    for i, conv in enumerate(convs, start=1):  # every channel of every conv layer is shown
+        assert lesson.layer_views[f"conv{i}"].mosaic.channels == conv.out_channels
+        assert str(next(s.shape for s in stages if s.key == f"conv{i}")) in titles[f"conv{i}"]
+    assert "(1, 10)" in titles["output"]
     x = torch.from_numpy(lesson.photo.analysis["input"].transpose(2, 0, 1).copy())[None]
     np.testing.assert_allclose(p, torch.softmax(lesson.model(x)[0], 0).detach().numpy(), rtol=1e-5, atol=1e-6)
 
@@ -50,7 +57,7 @@ def test_classifies_and_shows_every_layer(lesson):
 @pytest.mark.parametrize("key, channel, pixels", [("conv1", 3, [(0, 0), (16, 20), (31, 31)]),
                                                   ("conv2", 17, [(5, 9), (31, 0)]),
                                                   ("conv4", 40, [(7, 7), (0, 15)]),
-                                                  ("conv5", 100, [(3, 4), (7, 7)])])
+                                                  ("conv5", 70, [(3, 4), (7, 7)])])
 def test_channel_detail_numbers_equal_the_model(lesson, key, channel, pixels):
     lesson.select_channel(key, channel)
     stage = lesson.breakdown["stage"]

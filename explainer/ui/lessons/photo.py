@@ -205,15 +205,6 @@ class PhotoLesson(Lesson):
         self.overview.setObjectName("photoOverview")
         self.layer_titles: dict[str, pg.LabelItem] = {}
         self.layer_views: dict[str, MapsView] = {}
-        keys = ["conv1", "conv2", "pool1", "conv3", "conv4", "pool2", "conv5", "pool3", "pool4", "output"]
-        for row, key in enumerate(keys):
-            title = self.overview.addLabel("", row=2 * row, col=0, size="9pt", justify="left")
-            view = MapsView(columns=32 if key not in ("pool4", "output") else (128 if key == "pool4" else 10),
-                            parent=self)
-            view.cell_clicked.connect(lambda c, r, q, k=key: self.select_channel(k, c))
-            self.overview.addItem(view.view, row=2 * row + 1, col=0)
-            self.layer_titles[key] = title
-            self.layer_views[key] = view
         overview_page = QWidget()
         overview_layout = QVBoxLayout(overview_page)
         overview_layout.setContentsMargins(0, 0, 0, 0)
@@ -326,13 +317,14 @@ class PhotoLesson(Lesson):
         self.photo.set_analysis(result.value)
 
     def _show_kernel_patches(self) -> None:
-        w = self.model.features[0].weight.detach().numpy()  # (32, 3, 3, 3)
+        w = self.model.features[0].weight.detach().numpy()  # (out channels, 3, k, k)
         k = w.shape[-1]
-        patches = np.ones((2 * (k + 1) - 1, 16 * (k + 1) - 1, 3), np.float32)
-        for i, kernel in enumerate(w[:32]):
+        self._patch_columns = -(-len(w) // 2)  # two rows
+        patches = np.ones((2 * (k + 1) - 1, self._patch_columns * (k + 1) - 1, 3), np.float32)
+        for i, kernel in enumerate(w):
             rgb = kernel.transpose(1, 2, 0)
             rgb = 0.5 + 0.5 * rgb / (np.abs(rgb).max() or 1.0)  # grey = 0, as is usual for RGB kernels
-            r, c = divmod(i, 16)
+            r, c = divmod(i, self._patch_columns)
             patches[r * (k + 1) : r * (k + 1) + k, c * (k + 1) : c * (k + 1) + k] = rgb
         self.kernel_patches.setImage(patches, autoLevels=False, levels=(0, 1))
         self.kernel_view.setRange(QRectF(0, 0, patches.shape[1], patches.shape[0]), padding=0.02)
@@ -356,6 +348,7 @@ class PhotoLesson(Lesson):
         self.prediction.setToolTip(self._caption)
         self.input_title.setText("network input 32×32")
         by_key = {s.key: s for s in analysis["stages"]}
+        self._build_overview([s for s in analysis["stages"] if s.key != "input"])
         for key, view in self.layer_views.items():
             stage = by_key.get(key)
             if stage is None:
@@ -373,6 +366,31 @@ class PhotoLesson(Lesson):
         if self.photo.selection is not None:
             self._on_selection_changed(self.photo.selection)
         self.analysis_shown.emit()
+
+    def _build_overview(self, stages: list) -> None:
+        """One row per layer of the network (built once per architecture): a title and every channel."""
+        keys = [stage.key for stage in stages]
+        if keys == list(self.layer_views):
+            return
+        self.overview.clear()
+        self.layer_titles.clear()
+        self.layer_views.clear()
+        self._overview_views = []  # keep the Python wrappers alive
+        for row, stage in enumerate(stages):
+            channels = stage.values.shape[0]
+            if stage.key == "output":
+                columns = channels
+            elif stage.spatial and stage.values.shape[1] * stage.values.shape[2] > 1:
+                columns = min(32, channels)
+            else:  # one number per channel (global pooling, dense): one long row
+                columns = min(128, channels)
+            title = self.overview.addLabel("", row=2 * row, col=0, size="9pt", justify="left")
+            view = MapsView(columns=columns, parent=self)
+            view.cell_clicked.connect(lambda c, r, q, k=stage.key: self.select_channel(k, c))
+            self.overview.addItem(view.view, row=2 * row + 1, col=0)
+            self.layer_titles[stage.key] = title
+            self.layer_views[stage.key] = view
+            self._overview_views.append(view)
 
     # ================================================================ channel detail
     def _stage(self, key: str):
@@ -448,7 +466,7 @@ class PhotoLesson(Lesson):
     def _on_kernel_patch_clicked(self, y: float, x: float) -> None:
         step = getattr(self, "_patch_step", 4)
         r, c = int(y) // step, int(x) // step
-        channel = r * 16 + c
+        channel = r * getattr(self, "_patch_columns", 16) + c
         if self.model is not None and channel < self.model.features[0].out_channels:
             self.select_channel("conv1", channel)
 
