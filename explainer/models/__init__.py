@@ -15,7 +15,7 @@ from torch import nn
 from .digits import DigitCNN, DigitReading, read_digit
 from .fcn import FCN
 from .photo import CIFAR10_CLASSES, PhotoCNN
-from .runtime import inference_copy, use_interactive_threads
+from .runtime import all_cores, inference_copy, use_interactive_threads
 from .trace import Stage, count_parameters, folded_conv, stages, trace
 from .weights import ModelLoadError, load_state, read_weights, save_weights
 
@@ -48,7 +48,7 @@ def build_model(name: str, config: dict | None = None) -> nn.Module:
         raise ModelLoadError(f"unknown model {name!r}; known models: {', '.join(MODEL_NAMES)}")
     try:
         return _BUILDERS[name](**(config or {}))
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ModelLoadError(f"the configuration for {name!r} is not valid: {exc}") from exc
 
 
@@ -92,4 +92,4 @@ def load_model(name: str) -> nn.Module:
 
 
 __all__ = ["CIFAR10_CLASSES", "MODEL_NAMES", "PhotoCNN", "DigitCNN", "DigitReading", "Stage", "count_parameters", "folded_conv", "read_digit", "stages", "trace", "ModelLoadError", "build_model", "load_model", "load_model_file",
-           "save_weights", "weights_path"]
+           "save_weights", "weights_path", "all_cores", "inference_copy", "use_interactive_threads"]

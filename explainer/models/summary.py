@@ -73,6 +73,8 @@ class SummaryRow:
 def torch_type_name(module: nn.Module) -> str:
     """The name of the torch.nn layer a module is, e.g. ``"ConvTranspose2d"`` for a faster subclass of it."""
     for cls in type(module).__mro__:
+        if cls is nn.Module:
+            break  # a custom layer built straight on nn.Module keeps its own name
         if cls.__module__.startswith("torch.nn."):
             return cls.__name__
     return type(module).__name__

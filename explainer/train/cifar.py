@@ -57,12 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=pathlib.Path, default=weights_path("cifar10"))
     parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train.tar")
     parser.add_argument("--widths", type=int, nargs="+", default=list(DEFAULT_WIDTHS))
-    parser.add_argument("--convs", type=int, nargs="+", default=list(DEFAULT_CONVS))
+    parser.add_argument("--convs", type=int, nargs="+", default=None,
+                        help="3×3 convolutions per stage (default: 2 each, or the bundled layout's)")
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                         help="bf16 autocast for the training passes; auto picks it where the CPU has bfloat16 "
                              "matrix units (AMX), where it is about twice as fast")
     args = parser.parse_args(argv)
+    if args.convs is None:
+        args.convs = list(DEFAULT_CONVS) if args.widths == list(DEFAULT_WIDTHS) else [2] * len(args.widths)
+    if len(args.convs) != len(args.widths):
+        parser.error(f"--convs needs one count per stage: {len(args.widths)} widths, {len(args.convs)} counts")
 
     torch.manual_seed(args.seed)
     images, labels = load_cifar10("train", args.data)

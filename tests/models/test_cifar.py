@@ -46,9 +46,6 @@ def test_stage_layout_options():
     assert deeper(torch.rand(1, 3, 32, 32)).shape == (1, 10)
     with pytest.raises(ValueError):
         PhotoCNN((8, 16), (1,))
-    # Weights saved before the option existed (no "convs" in their config) build the default layout.
-    assert [c.out_channels for c in PhotoCNN(widths=(32, 64, 128)).modules()
-            if isinstance(c, torch.nn.Conv2d)] == [32, 32, 64, 64, 128]
 
 
 def test_bf16_detection_reads_the_cpu_flags(tmp_path):
@@ -60,3 +57,11 @@ def test_bf16_detection_reads_the_cpu_flags(tmp_path):
     assert cpu_has_bf16_matrix_units(str(amx)) is True
     assert cpu_has_bf16_matrix_units(str(plain)) is False
     assert cpu_has_bf16_matrix_units(str(tmp_path / "missing")) is False
+
+
+def test_training_command_checks_the_layout_before_loading_data(capsys):
+    from explainer.train.cifar import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--widths", "8", "16", "--convs", "1", "--data", "/nonexistent"])
+    assert stop.value.code == 2 and "one count per stage" in capsys.readouterr().err

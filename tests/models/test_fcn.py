@@ -31,22 +31,27 @@ def test_upsamplers_start_bilinear():
     assert torch.equal(k[0, 1], torch.zeros(4, 4)) and k[0, 0].max() == k[0, 0][1:3, 1:3].max()
 
 
-@pytest.mark.parametrize("factor", [2, 8, 16, 32])
+@pytest.mark.parametrize("factor, padding", [(2, 1), (8, 4), (16, 8), (16, 0), (32, 16), (32, 3)])
 @pytest.mark.parametrize("bias", [False, True])
-def test_upsampler_equals_torch_conv_transpose(factor, bias):
+def test_upsampler_equals_torch_conv_transpose(factor, padding, bias, monkeypatch):
+    torch_calls = []
+    original = torch.nn.ConvTranspose2d.forward
+    monkeypatch.setattr(torch.nn.ConvTranspose2d, "forward",
+                        lambda self, *a, **k: torch_calls.append(1) or original(self, *a, **k))
     torch.manual_seed(factor)
-    layer = Upsampler(5, 3, 2 * factor, stride=factor, padding=factor // 2, bias=bias)
+    layer = Upsampler(5, 3, 2 * factor, stride=factor, padding=padding, bias=bias)
     x = torch.randn(2, 5, 3, 4)
-    ref = torch.nn.functional.conv_transpose2d(x, layer.weight, layer.bias, stride=factor, padding=factor // 2)
+    ref = torch.nn.functional.conv_transpose2d(x, layer.weight, layer.bias, stride=factor, padding=padding)
     out = layer(x)
-    assert out.shape == ref.shape == (2, 3, 3 * factor, 4 * factor)
+    assert len(torch_calls) == (0 if factor >= 16 else 1)  # the ×16 and ×32 layers take the fast path
+    assert out.shape == ref.shape == (2, 3, 4 * factor - 2 * padding, 5 * factor - 2 * padding)
     assert torch.allclose(out, ref, atol=1e-5, rtol=1e-5)
     # Gradients agree as well (the fast path is used while training too).
     out.square().sum().backward()
     grad = layer.weight.grad.clone()
     layer.weight.grad = None
     torch.nn.functional.conv_transpose2d(x, layer.weight, layer.bias, stride=factor,
-                                         padding=factor // 2).square().sum().backward()
+                                         padding=padding).square().sum().backward()
     assert torch.allclose(grad, layer.weight.grad, atol=1e-3, rtol=1e-4)
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from explainer.models import inference_copy, load_model, use_interactive_threads
+from explainer.models import all_cores, inference_copy, load_model, use_interactive_threads
 
 
 @pytest.mark.parametrize("name, shape", [("mnist", (4, 1, 28, 28)), ("cifar10", (4, 3, 32, 32)),
@@ -29,10 +29,35 @@ def test_inference_copy_predicts_what_the_model_does(name, shape):
     assert not fast.training
 
 
-def test_interactive_threads_is_one_thread():
+def test_interactive_threads_reach_worker_threads_and_training_gets_all_cores():
+    import os
+    import threading
+
     before = torch.get_num_threads()
     try:
+        torch.set_num_threads(2)
         use_interactive_threads()
-        assert torch.get_num_threads() == 1
+        seen = []
+        worker = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+        worker.start()
+        worker.join()
+        assert torch.get_num_threads() == 1 and seen == [1]  # a thread started later runs torch on one thread too
+        with all_cores():
+            assert torch.get_num_threads() == max(1, os.cpu_count() or 1)
+        assert torch.get_num_threads() == 1  # and back afterwards
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_bad_saved_layout_is_a_load_error_and_old_files_still_load(tmp_path):
+    from explainer.models import ModelLoadError, build_model, load_model_file, save_weights
+    from explainer.models.photo import PhotoCNN
+
+    with pytest.raises(ModelLoadError, match="not valid"):
+        build_model("cifar10", {"widths": [8, 16], "convs": [1]})
+    # Files written before per-stage conv counts existed have only "widths": they get the old layout.
+    model = PhotoCNN((8, 16, 32))
+    path = tmp_path / "old.pt"
+    save_weights(path, "cifar10", model, {"widths": [8, 16, 32]}, {})
+    loaded = load_model_file(path, "cifar10")
+    assert [m.out_channels for m in loaded.modules() if isinstance(m, nn.Conv2d)] == [8, 8, 16, 16, 32]

@@ -115,3 +115,18 @@ def test_folder_digits(shared_data, tmp_path):
     with pytest.raises(ValueError, match="no MNIST training files"):
         folder_digits(tmp_path)
     assert np.isfinite(data.x_train.numpy()).all()
+
+
+def test_type_names_of_torch_subclasses_and_custom_layers():
+    from torch import nn
+
+    from explainer.models.fcn import Upsampler
+    from explainer.models.summary import torch_type_name
+
+    class Scale(nn.Module):
+        def forward(self, x):
+            return 2 * x
+
+    assert torch_type_name(Upsampler(1, 1, 4, stride=2, padding=1)) == "ConvTranspose2d"
+    assert torch_type_name(nn.Conv2d(1, 1, 3)) == "Conv2d"
+    assert torch_type_name(Scale()) == "Scale"

@@ -119,6 +119,8 @@ def test_loaded_picture_has_no_ground_truth(qtbot, lesson, tmp_path):
     qtbot.waitUntil(lambda: not lesson.is_busy() and lesson.seg.source.startswith("loaded"), timeout=10000)
     assert lesson.seg.truth is None
     assert "none for a loaded picture" in lesson.panel_titles["truth"].text
+    qtbot.waitUntil(lambda: lesson.results is not None and lesson.results["truth"] is None, timeout=10000)
+    assert lesson.panel_titles["errors"].text == "errors: no truth"  # no stale error map from the last scene
     bad = tmp_path / "bad.png"
     bad.write_text("nope")
     messages = []

@@ -34,7 +34,15 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import create_worker
 
-from ...models import MODEL_NAMES, ModelLoadError, load_model, load_model_file, save_weights, weights_path
+from ...models import (
+    MODEL_NAMES,
+    ModelLoadError,
+    all_cores,
+    load_model,
+    load_model_file,
+    save_weights,
+    weights_path,
+)
 from ...models.summary import format_summary, summarize
 from ...train.live import TrainSettings, bundled_digits, folder_digits, train_digits, transfer
 from ..state import AppState
@@ -57,6 +65,12 @@ def describe_model(name: str, model=None) -> dict:
     shape = INPUT_SHAPES.get(name, (1, 1, 28, 28))
     rows = summarize(model, shape)
     return {"name": name, "model": model, "rows": rows, "shape": shape, "text": format_summary(rows, name)}
+
+
+def _train_on_all_cores(settings: TrainSettings, data):
+    """:func:`train_digits` with every core (the app otherwise runs torch on one thread)."""
+    with all_cores():
+        yield from train_digits(settings, data)
 
 
 class NetworkLesson(Lesson):
@@ -326,7 +340,7 @@ class NetworkLesson(Lesson):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        self.graph.fit()
+        self.graph.fit(keep_scroll=True)
 
     def _on_described(self, result: WorkResult) -> None:
         if result.error is not None:
@@ -435,7 +449,7 @@ class NetworkLesson(Lesson):
         self.progress.setRange(0, settings.epochs)
         self.progress.setValue(0)
         self.train_status.setText("Training…")
-        worker = create_worker(train_digits, settings, self.data, _start_thread=False)
+        worker = create_worker(_train_on_all_cores, settings, self.data, _start_thread=False)
         worker.yielded.connect(self._on_training_progress)
         worker.errored.connect(self._on_training_error)
         worker.finished.connect(self._on_training_finished)

@@ -86,14 +86,11 @@ def load_fcns() -> dict:
             "digits": digits, "labels": labels}
 
 
-_VARIANT_POOL: ThreadPoolExecutor | None = None
+#: Threads that run the three variants at once (one torch thread each, so they share the cores).
+_VARIANT_POOL = ThreadPoolExecutor(max_workers=len(VARIANTS), thread_name_prefix="fcn-variant")
 
 
 def _variant_pool() -> ThreadPoolExecutor:
-    """Threads that run the three variants at once (one torch thread each, so they share the cores)."""
-    global _VARIANT_POOL
-    if _VARIANT_POOL is None:
-        _VARIANT_POOL = ThreadPoolExecutor(max_workers=len(VARIANTS), thread_name_prefix="fcn-variant")
     return _VARIANT_POOL
 
 
@@ -694,6 +691,10 @@ class SegmentationLesson(Lesson):
             self.views["errors"].setImage(colorize(results["errors_map"], ERROR_PLACES), autoLevels=False,
                                           levels=(0, 255))
             self._set_title("errors", ERRORS_TITLE)
+        else:
+            self.views["errors"].setImage(np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8), autoLevels=False,
+                                          levels=(0, 255))
+            self._set_title("errors", "errors: no truth")
         for col, variant in enumerate(VARIANTS):
             entry = results["variants"][variant]
             self.views[f"{variant}/pred"].setImage(colorize(entry["pred"]), autoLevels=False, levels=(0, 255))

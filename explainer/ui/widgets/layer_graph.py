@@ -156,8 +156,11 @@ class LayerGraph(QGraphicsView):
         scene.addItem(arrow)
         self._keep.append(arrow)
 
-    def fit(self) -> None:
-        """Show the whole network if it fits readably; otherwise zoom to MIN_SCALE from its input end."""
+    def fit(self, keep_scroll: bool = False) -> None:
+        """Show the whole network if it fits readably; otherwise zoom to MIN_SCALE from its input end.
+
+        ``keep_scroll`` (used on resize) leaves a long network where the user scrolled it.
+        """
         rect = self.scene().sceneRect()
         view = self.viewport().rect()
         if rect.isEmpty() or view.isEmpty():
@@ -165,6 +168,8 @@ class LayerGraph(QGraphicsView):
         scale = min(view.width() / rect.width(), view.height() / rect.height())
         if scale >= self.MIN_SCALE:
             self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+            return
+        if keep_scroll and abs(self.transform().m11() - self.MIN_SCALE) < 1e-9:
             return
         self.resetTransform()
         self.scale(self.MIN_SCALE, self.MIN_SCALE)
