@@ -70,6 +70,20 @@ ERROR_NAMES = ("boundary band", "wrong at a boundary", "wrong elsewhere")
 PEN_FRACTION = 3.6 / SCENE_SIDE  # strokes about as thick as in the scenes
 
 
+#: What an image panel shows when there is nothing to show (no ground truth to compare with).
+BLANK = np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8)
+
+
+def swatch_legend(title: str, colours: np.ndarray, names) -> QLabel:
+    """A wrapping label of white-on-colour swatches, one per name."""
+    label = QLabel(f"{title} " + " ".join(
+        f"<span style='background: rgb({r},{g},{b}); color: white'>&nbsp;{name}&nbsp;</span>"
+        for (r, g, b), name in zip(colours, names)))
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    return label
+
+
 def colorize(labels: np.ndarray, palette: np.ndarray = PALETTE) -> np.ndarray:
     """(H, W) class indices → (H, W, 3) uint8 colours."""
     return np.take(palette, np.asarray(labels, dtype=np.int64), axis=0)  # 4× faster than palette[labels]
@@ -475,16 +489,8 @@ class SegmentationLesson(Lesson):
             f"<span style='background: rgb({r},{g},{b}); color: {'white' if i in (0, 5, 9) else 'black'}'>"
             f"&nbsp;{'bg' if i == 0 else i - 1}&nbsp;</span>" for i, (r, g, b) in enumerate(PALETTE)))
         legend.setTextFormat(Qt.TextFormat.RichText)
-        overlap_legend = QLabel("Overlap: " + " ".join(
-            f"<span style='background: rgb({r},{g},{b}); color: white'>&nbsp;{name}&nbsp;</span>"
-            for (r, g, b), name in zip(OVERLAP, OVERLAP_NAMES)))
-        overlap_legend.setTextFormat(Qt.TextFormat.RichText)
-        overlap_legend.setWordWrap(True)
-        errors_legend = QLabel("FCN-8s errors: " + " ".join(
-            f"<span style='background: rgb({r},{g},{b}); color: white'>&nbsp;{name}&nbsp;</span>"
-            for (r, g, b), name in zip(ERROR_PLACES[1:], ERROR_NAMES)))
-        errors_legend.setTextFormat(Qt.TextFormat.RichText)
-        errors_legend.setWordWrap(True)
+        overlap_legend = swatch_legend("Overlap:", OVERLAP, OVERLAP_NAMES)
+        errors_legend = swatch_legend("FCN-8s errors:", ERROR_PLACES[1:], ERROR_NAMES)
         left = QVBoxLayout()
         left.addWidget(self.pad, 4)
         colour_note = QLabel("Digit colour of the next stroke (its ground truth):")
@@ -673,11 +679,9 @@ class SegmentationLesson(Lesson):
     def _show_inputs(self) -> None:
         self.views["image"].setImage(self.seg.image, autoLevels=False, levels=(0, 1))
         if self.seg.truth is None:
-            self.views["truth"].setImage(np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8), autoLevels=False,
-                                         levels=(0, 255))
+            self.views["truth"].setImage(BLANK, autoLevels=False, levels=(0, 255))
             self._set_title("truth", "ground truth: none for a loaded picture")
-            self.views["errors"].setImage(np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8), autoLevels=False,
-                                          levels=(0, 255))
+            self.views["errors"].setImage(BLANK, autoLevels=False, levels=(0, 255))
             self._set_title("errors", "errors: no truth")
         else:
             self.views["truth"].setImage(colorize(self.seg.truth), autoLevels=False, levels=(0, 255))
@@ -692,15 +696,13 @@ class SegmentationLesson(Lesson):
                                           levels=(0, 255))
             self._set_title("errors", ERRORS_TITLE)
         else:
-            self.views["errors"].setImage(np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8), autoLevels=False,
-                                          levels=(0, 255))
+            self.views["errors"].setImage(BLANK, autoLevels=False, levels=(0, 255))
             self._set_title("errors", "errors: no truth")
         for col, variant in enumerate(VARIANTS):
             entry = results["variants"][variant]
             self.views[f"{variant}/pred"].setImage(colorize(entry["pred"]), autoLevels=False, levels=(0, 255))
             if truth is None:
-                self.views[f"{variant}/overlap"].setImage(np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8),
-                                                          autoLevels=False, levels=(0, 255))
+                self.views[f"{variant}/overlap"].setImage(BLANK, autoLevels=False, levels=(0, 255))
                 self._set_cell(0, col, "no ground truth")
                 for row in range(1, self.metrics.rowCount()):
                     self._set_cell(row, col, "—")
