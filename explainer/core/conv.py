@@ -295,3 +295,48 @@ def transposed_stamp(x, w, row: int, col: int, stride: int = 1) -> tuple[np.ndar
     if row >= x.shape[0] or col >= x.shape[1]:
         raise ValueError(f"input cell ({row}, {col}) is outside the {x.shape[0]}x{x.shape[1]} input")
     return x[row, col] * w, row * stride, col * stride
+
+
+def transposed_stamps(x, w, steps: int | None = None, stride: int = 1, padding: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A transposed convolution built stamp by stamp, as the lecture draws it.
+
+    Each input cell, in row-major order, adds ``x[r, c] · w`` to the output at
+    ``(r·s, c·s)`` of the uncropped canvas; the padding is then cropped from
+    every border. With every stamp placed the result equals
+    :func:`conv_transpose2d` (one channel, no bias).
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W)
+        One input channel.
+    w : ndarray, shape (k, k)
+        One kernel slice.
+    steps : int, optional
+        How many stamps to place (0 .. H·W); all of them by default.
+    stride, padding : int
+
+    Returns
+    -------
+    partial : ndarray, shape (out_h, out_w), float64
+        The output after ``steps`` stamps.
+    counts : ndarray, shape (out_h, out_w), int64
+        How many of those stamps cover each output cell: the overlaps that make
+        the checkerboard pattern when the stride does not divide the kernel.
+    """
+    x = as_float_array("input x", x, 2, "(H, W)")
+    w = as_float_array("kernel w", w, 2, "(k, k)")
+    k = check_square_kernel("kernel w", w[None, None])
+    stride = check_int("stride", stride, 1)
+    padding = check_int("padding", padding, 0)
+    h, width = x.shape
+    out_h = transposed_output_size(h, k, stride, padding)
+    out_w = transposed_output_size(width, k, stride, padding)
+    steps = h * width if steps is None else min(check_int("steps", steps, 0), h * width)
+    canvas = np.zeros((stride * (h - 1) + k, stride * (width - 1) + k))
+    counts = np.zeros(canvas.shape, np.int64)
+    for index in range(steps):
+        r, c = divmod(index, width)
+        canvas[r * stride : r * stride + k, c * stride : c * stride + k] += x[r, c] * w
+        counts[r * stride : r * stride + k, c * stride : c * stride + k] += 1
+    rows, cols = slice(padding, padding + out_h), slice(padding, padding + out_w)
+    return canvas[rows, cols], counts[rows, cols]

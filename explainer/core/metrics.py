@@ -57,6 +57,39 @@ def confusion_matrix(pred, gt, num_classes: int) -> np.ndarray:
     return np.bincount(flat, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
+def scores_from_confusion(cm) -> dict:
+    """Every segmentation score from one confusion matrix.
+
+    Parameters
+    ----------
+    cm : ndarray of int, shape (C, C)
+        ``cm[t, p]``: pixels of true class t predicted as p (see :func:`confusion_matrix`),
+        possibly summed over many images.
+
+    Returns
+    -------
+    dict
+        ``iou``: ndarray (C,) float64, ``|P(c) ∩ GT(c)| / |P(c) ∪ GT(c)|`` per class, NaN for a
+        class in neither map (0 / 0: nothing to score); ``miou``: mean over the classes present
+        (NaN if none); ``pixel_accuracy``: correct pixels over all pixels (NaN for no pixels).
+
+    >>> s = scores_from_confusion([[3, 1], [0, 4]])
+    >>> s["iou"].round(3).tolist(), s["pixel_accuracy"]
+    ([0.75, 0.8], 0.875)
+    """
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"a confusion matrix is square (C, C), got shape {cm.shape}")
+    intersection = np.diag(cm).astype(np.float64)
+    union = cm.sum(axis=0) + cm.sum(axis=1) - np.diag(cm)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = np.where(union > 0, intersection / np.maximum(union, 1), np.nan)
+    total = cm.sum()
+    present = ~np.isnan(iou)
+    return {"iou": iou, "miou": float(iou[present].mean()) if present.any() else float("nan"),
+            "pixel_accuracy": float(intersection.sum() / total) if total else float("nan")}
+
+
 def iou_per_class(pred, gt, num_classes: int) -> np.ndarray:
     """Jaccard index (intersection over union) of every class.
 
@@ -66,23 +99,82 @@ def iou_per_class(pred, gt, num_classes: int) -> np.ndarray:
         ``|P(c) ∩ GT(c)| / |P(c) ∪ GT(c)|``; NaN for a class that appears in
         neither map (0 / 0: nothing to score).
     """
-    cm = confusion_matrix(pred, gt, num_classes)
-    intersection = np.diag(cm).astype(np.float64)
-    union = cm.sum(axis=0) + cm.sum(axis=1) - np.diag(cm)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(union > 0, intersection / np.maximum(union, 1), np.nan)
+    return scores_from_confusion(confusion_matrix(pred, gt, num_classes))["iou"]
 
 
 def mean_iou(pred, gt, num_classes: int) -> float:
     """Mean of :func:`iou_per_class` over the classes present in either map."""
-    scores = iou_per_class(pred, gt, num_classes)
-    return float(np.nanmean(scores))  # at least one class is present in a non-empty map
+    return scores_from_confusion(confusion_matrix(pred, gt, num_classes))["miou"]
 
 
 def pixel_accuracy(pred, gt) -> float:
     """Fraction of pixels whose predicted class equals the true class."""
     pred, gt = _check_label_maps(pred, gt)
     return float(np.mean(pred == gt))
+
+
+def boundary_band(target) -> np.ndarray:
+    """Pixels within one pixel of a change of label (8-neighbourhood): where coarse predictions go wrong.
+
+    Parameters
+    ----------
+    target : ndarray of int, shape (H, W)
+
+    Returns
+    -------
+    ndarray of bool, shape (H, W)
+
+    >>> boundary_band(np.array([[0, 0, 0, 0], [0, 0, 0, 1]])).astype(int).tolist()
+    [[0, 0, 1, 1], [0, 0, 1, 1]]
+    """
+    t = np.asarray(target)
+    if t.ndim != 2:
+        raise ValueError(f"a label map is 2-D (H, W), got shape {t.shape}")
+    padded = np.pad(t, 1, mode="edge")
+    edge = np.zeros(t.shape, bool)
+    h, w = t.shape
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dy or dx:
+                edge |= padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] != t
+    return edge
+
+
+def error_split(pred, target) -> dict[str, int]:
+    """Where the wrong pixels are.
+
+    Returns
+    -------
+    dict of int
+        ``wrong`` pixels split into ``boundary`` (in the :func:`boundary_band` of the truth),
+        ``wrong digit`` (both maps say "object" but a different class) and ``other`` (an
+        object missed or invented away from any boundary); ``pixels`` is the total.
+    """
+    pred, target = _check_label_maps(pred, target)
+    wrong = pred != target
+    boundary = wrong & boundary_band(target)
+    swapped = wrong & ~boundary & (pred > 0) & (target > 0)
+    return {"wrong": int(wrong.sum()), "boundary": int(boundary.sum()), "wrong digit": int(swapped.sum()),
+            "other": int((wrong & ~boundary & ~swapped).sum()), "pixels": int(pred.size)}
+
+
+def error_places(pred, target) -> np.ndarray:
+    """The error split as a picture.
+
+    Returns
+    -------
+    ndarray of int8, shape (H, W)
+        0 elsewhere, 1 boundary band of the truth (prediction right), 2 wrong at a boundary,
+        3 wrong elsewhere.
+    """
+    pred, target = _check_label_maps(pred, target)
+    band = boundary_band(target)
+    wrong = pred != target
+    out = np.zeros(pred.shape, np.int8)
+    out[band] = 1
+    out[wrong & band] = 2
+    out[wrong & ~band] = 3
+    return out
 
 
 def grade_iou(score: float) -> str:

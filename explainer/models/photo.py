@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+from ..data.readers import CIFAR10_CLASSES  # noqa: F401 (re-exported)
 #: Per-channel mean and standard deviation of the CIFAR-10 training images.
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)

@@ -6,6 +6,8 @@ hand-written tables, so what a lesson shows is what the network does.
 
 from __future__ import annotations
 
+import copy
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +56,10 @@ def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[LayerRecord], torch.T
     """
     records: list[LayerRecord] = []
     handles = []
+    # Hooks go on a private twin of the module tree that shares the parameters and buffers, never on
+    # ``model`` itself: another thread may be running or tracing the same model, and hooks registered
+    # on it would record that thread's layers too.
+    model = private_twin(model)
     names = {module: name for name, module in model.named_modules()}
 
     def hook(module, inputs, output):
@@ -74,6 +80,16 @@ def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[LayerRecord], torch.T
         for handle in handles:
             handle.remove()
     return records, output
+
+
+def private_twin(model: nn.Module) -> nn.Module:
+    """A copy of ``model``'s module tree that shares its parameters and buffers (no tensor is copied).
+
+    Hooks registered on the twin cannot be seen by other threads using ``model``, and weights
+    changed in place (training) are seen by both.
+    """
+    shared = {id(t): t for t in itertools.chain(model.parameters(), model.buffers())}
+    return copy.deepcopy(model, shared)
 
 
 def _geometry(module: nn.Module) -> tuple[int, int, int, int]:

@@ -18,8 +18,8 @@ import torch
 
 from ..models import save_weights, weights_path
 from ..models.photo import PhotoCNN
-from .data import load_cifar10, split_train_val
-from .loop import fit
+from ..data.readers import load_cifar10, split_train_val
+from ..models.loop import fit
 
 DEFAULT_WIDTHS = (24, 48, 88)
 DEFAULT_CONVS = (2, 2, 2)

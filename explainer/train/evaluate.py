@@ -11,8 +11,8 @@ import argparse
 import torch
 
 from ..models import load_model
-from .data import load_cifar10, load_mnist
-from .loop import evaluate
+from ..data.readers import load_cifar10, load_mnist
+from ..models.loop import evaluate
 
 
 def mnist_test_accuracy(model=None, root=None) -> float:
@@ -64,9 +64,9 @@ def fcn_scores(n_scenes: int = 500, seed: int = 2026, root=None) -> dict:
     """
     import numpy as np
 
-    from ..core.metrics import confusion_matrix
+    from ..core.metrics import confusion_matrix, error_split, scores_from_confusion
     from ..models.fcn import NUM_CLASSES, VARIANTS
-    from .scenes import error_split, make_scenes
+    from ..data.scenes import make_scenes
 
     digits, labels = load_mnist("t10k", root)
     images, targets = make_scenes(digits, labels, n_scenes, seed=seed)
@@ -82,9 +82,5 @@ def fcn_scores(n_scenes: int = 500, seed: int = 2026, root=None) -> dict:
                 for p, t in zip(pred, targets[start : start + 50]):
                     for key, value in error_split(p, t).items():
                         split[key] += value
-        inter = np.diag(cm).astype(np.float64)
-        union = cm.sum(0) + cm.sum(1) - np.diag(cm)
-        iou = np.where(union > 0, inter / np.maximum(union, 1), np.nan)
-        results[variant] = {"miou": float(np.nanmean(iou)), "pixel_accuracy": float(inter.sum() / cm.sum()),
-                            "iou": iou, "errors": split}
+        results[variant] = {**scores_from_confusion(cm), "errors": split}
     return results

@@ -19,11 +19,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core.metrics import confusion_matrix
+from ..core.metrics import confusion_matrix, scores_from_confusion
 from ..models import save_weights, weights_path
 from ..models.fcn import FCN, NUM_CLASSES, VARIANTS
-from .data import load_mnist, split_train_val
-from .scenes import make_scenes
+from ..data.readers import load_mnist, split_train_val
+from ..data.scenes import make_scenes
 
 #: Digit pixels are few (about 8 % of a scene); weighting them twice as much as background
 #: trades a little background accuracy for better digit IoU, which is what mean IoU rewards.
@@ -42,10 +42,7 @@ def scores(model: FCN, images: np.ndarray, targets: np.ndarray, batch: int = 64)
             x = torch.from_numpy(images[start : start + batch])[:, None]
             pred = model(x).argmax(1).numpy()
             cm += confusion_matrix(pred, targets[start : start + batch], NUM_CLASSES)
-    inter = np.diag(cm).astype(np.float64)
-    union = cm.sum(0) + cm.sum(1) - np.diag(cm)
-    iou = np.where(union > 0, inter / np.maximum(union, 1), np.nan)
-    return {"miou": float(np.nanmean(iou)), "pixel_accuracy": float(inter.sum() / cm.sum()), "iou": iou}
+    return scores_from_confusion(cm)
 
 
 def train_stage(model: FCN, digits, labels, val, epochs: int, scenes_per_epoch: int, lr: float, seed: int,

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from ..models import DigitCNN, save_weights, weights_path
-from .augment import augment_digits
-from .data import load_mnist, split_train_val
-from .loop import fit
+from ..data.readers import load_mnist, split_train_val
+from ..models.augment import augment_digits
+from ..models.loop import fit
 
 DEFAULT_CONFIG = dict(conv1=32, conv2=64, hidden=128, kernel=5, pool="max", dropout=0.3)
 SAMPLES = pathlib.Path(__file__).resolve().parents[2] / "assets" / "samples"

@@ -6,7 +6,9 @@ import torch
 
 from explainer import core
 from explainer.models.fcn import FCN, Upsampler, bilinear_kernel, upsampler
-from explainer.train.scenes import boundary_mask, error_split, make_scene
+from explainer.core import boundary_band as boundary_mask
+from explainer.core import error_split
+from explainer.data.scenes import make_scene
 
 
 

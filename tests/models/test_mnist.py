@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from explainer.models import DigitCNN, ModelLoadError, load_model, load_model_file, read_digit, save_weights, stages
-from explainer.train.data import load_mnist, read_idx, split_train_val
+from explainer.data.readers import load_mnist, read_idx, split_train_val
 from explainer.train.evaluate import mnist_test_accuracy
 
 

@@ -7,7 +7,7 @@ from torch import nn
 
 from explainer.models import MODEL_NAMES, load_model, weights_path
 from explainer.models.summary import format_summary, summarize, totals
-from explainer.train.live import TrainSettings, bundled_digits, folder_digits, task_labels, train_digits, transfer
+from explainer.models.live import TrainSettings, bundled_digits, folder_digits, task_labels, train_digits, transfer
 
 INPUTS = {"mnist": (1, 1, 28, 28), "cifar10": (1, 3, 32, 32), "fcn32s": (1, 1, 96, 96), "fcn16s": (1, 1, 96, 96),
           "fcn8s": (1, 1, 96, 96)}

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from explainer import core
-from explainer.train.scenes import NUM_CLASSES, error_split
+from explainer.core import error_split
+from explainer.data.scenes import NUM_CLASSES
 from explainer.ui.lessons.segmentation import SegmentationLesson
 from explainer.ui.state import AppState
 
@@ -131,7 +132,7 @@ def test_loaded_picture_has_no_ground_truth(qtbot, lesson, tmp_path):
 
 
 def test_live_copies_predict_what_the_bundled_fcns_do(qtbot, lesson):
-    from explainer.train.scenes import make_scene
+    from explainer.data.scenes import make_scene
     from explainer.ui.lessons.segmentation import segment
 
     rng = np.random.default_rng(11)

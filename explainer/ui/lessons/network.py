@@ -44,7 +44,7 @@ from ...models import (
     weights_path,
 )
 from ...models.summary import format_summary, summarize
-from ...train.live import TrainSettings, bundled_digits, folder_digits, train_digits, transfer
+from ...models.live import TrainSettings, bundled_digits, folder_digits, train_digits, transfer
 from ..state import AppState
 from ..widgets.layer_graph import LayerGraph
 from ..widgets.maps import SIGNED_CMAP, MapsView, colormap

@@ -47,7 +47,9 @@ from ...core import (
 )
 from ...models import inference_copy, load_model
 from ...models.fcn import VARIANTS
-from ...train.scenes import CLASS_NAMES, NUM_CLASSES, SCENE_SIDE, boundary_mask, error_split, make_scene
+from ...core import boundary_band as boundary_mask
+from ...core import error_split
+from ...data.scenes import CLASS_NAMES, NUM_CLASSES, SCENE_SIDE, make_scene
 from ..state import AppState
 from ..widgets.drawing_pad import DrawingPad
 from ..widgets.matrix_grid import MatrixGrid

@@ -1,6 +1,6 @@
 """Training small digit models inside the app, and transfer learning of a new output layer.
 
-Both are generators that yield :class:`~explainer.train.loop.Progress`
+Both are generators that yield :class:`~explainer.models.loop.Progress`
 reports, so the app's worker thread can plot them, pause between batches, or
 stop by not asking for more. Nothing here imports Qt.
 """
@@ -18,9 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..models import DigitCNN
+from ..data.readers import load_mnist
+from .digits import DigitCNN
 from .augment import augment_digits
-from .data import load_mnist
 from .loop import Progress, evaluate, fit
 
 ASSETS = pathlib.Path(__file__).resolve().parents[2] / "assets" / "samples"
@@ -107,7 +107,7 @@ def train_digits(settings: TrainSettings, data: DigitData, snapshot_every: int =
     Yields
     ------
     Progress
-        ``"batch"`` and ``"epoch"`` reports as from :func:`~explainer.train.loop.fit`;
+        ``"batch"`` and ``"epoch"`` reports as from :func:`~explainer.models.loop.fit`;
         every ``snapshot_every`` batches ``extra["kernels"]`` holds a copy of
         the first layer's kernels. The last report has ``kind == "done"`` and
         ``extra["model"]``, the trained model (best validation epoch) in eval mode.

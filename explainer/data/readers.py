@@ -9,6 +9,9 @@ import struct
 
 import numpy as np
 
+#: The ten CIFAR-10 classes, in label order.
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
 
 def shared_data_dir() -> pathlib.Path:
     """``$CONVLENS_DATA``, or the ``shared/data`` folder beside the repository."""
@@ -75,8 +78,6 @@ def load_cifar10(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarra
     import tarfile
 
     from PIL import Image
-
-    from ..models.photo import CIFAR10_CLASSES
 
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")

@@ -76,33 +76,3 @@ def make_scenes(digits: np.ndarray, labels: np.ndarray, n: int, seed: int,
     for i in range(n):
         images[i], targets[i], _ = make_scene(digits, labels, rng, side)
     return images, targets
-
-
-def boundary_mask(target: np.ndarray) -> np.ndarray:
-    """Pixels within one pixel of a change of label (8-neighbourhood): where coarse predictions go wrong."""
-    t = np.asarray(target)
-    padded = np.pad(t, 1, mode="edge")
-    edge = np.zeros(t.shape, bool)
-    h, w = t.shape
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            if dy or dx:
-                edge |= padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] != t
-    return edge
-
-
-def error_split(pred: np.ndarray, target: np.ndarray) -> dict[str, int]:
-    """Where the wrong pixels are.
-
-    Returns counts of ``wrong`` pixels split into ``boundary`` (within one
-    pixel of a label change in the ground truth), ``wrong digit`` (both maps
-    say "digit" but a different one) and ``other`` (a digit missed or
-    invented away from any boundary).
-    """
-    pred = np.asarray(pred)
-    target = np.asarray(target)
-    wrong = pred != target
-    boundary = wrong & boundary_mask(target)
-    swapped = wrong & ~boundary & (pred > 0) & (target > 0)
-    return {"wrong": int(wrong.sum()), "boundary": int(boundary.sum()), "wrong digit": int(swapped.sum()),
-            "other": int((wrong & ~boundary & ~swapped).sum()), "pixels": int(pred.size)}
