@@ -1,5 +1,5 @@
-"""The Qt user interface. Only this package imports Qt."""
+"""The Qt user interface: ``app`` (MainWindow), ``widgets``, ``lessons``.
 
-from .app import MainWindow
-
-__all__ = ["MainWindow"]
+This package's ``__init__`` imports nothing, so a lesson's Qt-free ``state``
+module can be imported (by a session check, a tour, a test) without Qt.
+"""

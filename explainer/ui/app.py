@@ -1,12 +1,18 @@
-"""The main window: lesson navigator, menus, status bar, and the command line."""
+"""The main window: lesson navigator, menus, status bar, sessions, and the command line."""
 
 from __future__ import annotations
 
 import argparse
+import base64
+import io as _bytes_io
+import json
+import os
 import pathlib
 import sys
+import tempfile
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,14 +31,34 @@ from PySide6.QtWidgets import (
 
 from .. import __version__, io
 from .errors import format_exception, show_error
-from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info
+from .evented import decode
+from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info, state_class
 from .lessons.base import Lesson
-from .state import AppState
+from .state import AppState, Commands
+from .widgets.drawing_pad import render_strokes
 from .widgets.qimage import array_to_pixmap
 from .workers import LatestOnlyRunner, WorkResult
 
 DEFAULT_SIZE = QSize(1400, 900)
 DEFAULT_SAMPLE = "chelsea"
+#: What a session file says it is, and the format version this code writes and reads.
+SESSION_FORMAT = "convlens-session"
+SESSION_VERSION = 1
+SESSION_SUFFIX = ".convlens"
+#: A session file larger than this is refused before it is parsed.
+MAX_SESSION_BYTES = 64 * 1024 * 1024
+
+
+def _png_bytes(image: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buffer = _bytes_io.BytesIO()
+    Image.fromarray(np.clip(np.round(image * 255), 0, 255).astype(np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _decode_image_png(data: bytes) -> np.ndarray:
+    return io.load_image(data)
 
 
 class MainWindow(QMainWindow):
@@ -49,22 +75,25 @@ class MainWindow(QMainWindow):
     lesson_changed = Signal(str)
     image_load_failed = Signal(str)
 
-    def __init__(self, state: AppState | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState | None = None, commands: Commands | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.app_state = state or AppState(self)
+        self.app_state = state if state is not None else AppState()
+        self.commands = commands if commands is not None else Commands()
+        #: Save window geometry and the last lesson in QSettings when closing (set by :func:`main`).
+        self.remember_settings = False
         self._lessons: dict[str, Lesson] = {}
         self._current: str | None = None
         self._show_load_dialogs = True
         self._loader = LatestOnlyRunner(self)
         self._loader.finished.connect(self._on_loader_finished)
-        self._pending_names: dict[int, str] = {}
 
         self.setWindowTitle("ConvLens — see inside convolutional neural networks")
         self.setAcceptDrops(True)
         self._build_central()
         self._build_menus()
-        self.app_state.message_posted.connect(self._on_state_message_posted)
-        self.app_state.lesson_requested.connect(self.show_lesson)
+        self.commands.message_posted.connect(self._on_commands_message_posted)
+        self.commands.lesson_requested.connect(self.show_lesson)
         self.statusBar().showMessage("Pick a lesson on the left. Drop an image anywhere to use it.", 8000)
 
     # -- layout --------------------------------------------------------------
@@ -76,9 +105,6 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(f"{number}.  {info.title}")
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             item.setToolTip(f"{info.summary}\n\nLecture: {info.lecture}\nShortcut: Ctrl+{number}")
-            if info.module is None:  # not built yet: say so in the list too
-                item.setForeground(Qt.GlobalColor.gray)
-                item.setToolTip("Coming in a later version.\n\n" + item.toolTip())
             self.navigator.addItem(item)
         self.navigator.currentItemChanged.connect(self._on_navigator_current_changed)
         nav_width = max(230, self.navigator.sizeHintForColumn(0) + 2 * self.navigator.frameWidth() + 24)
@@ -94,7 +120,7 @@ class MainWindow(QMainWindow):
         self.image_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image_caption.setFixedWidth(nav_width)
         self.image_caption.setWordWrap(True)
-        self.app_state.image_changed.connect(self._on_state_image_changed)
+        self.app_state.events.image.connect(self._on_state_image_changed)
 
         left = QWidget()
         left_column = QVBoxLayout(left)
@@ -137,6 +163,11 @@ class MainWindow(QMainWindow):
         for name, path in io.sample_images().items():
             self._action(samples, name.capitalize(), lambda _=False, p=path: self.open_image(p))
         samples.setEnabled(bool(io.sample_images()))
+        file_menu.addSeparator()
+        self.save_session_action = self._action(file_menu, "Save &session…", self._on_save_session_triggered,
+                                                QKeySequence.StandardKey.Save)
+        self.open_session_action = self._action(file_menu, "Open sess&ion…", self._on_open_session_triggered,
+                                                "Ctrl+Shift+O")
         file_menu.addSeparator()
         self.export_action = self._action(file_menu, "&Export view as PNG…", self._on_export_triggered, "Ctrl+E")
         file_menu.addSeparator()
@@ -182,11 +213,9 @@ class MainWindow(QMainWindow):
         if widget is None:
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
-                widget = create_lesson(lesson_id, self.app_state, self.stack)
+                widget = self._build_lesson(lesson_id)
             finally:
                 QApplication.restoreOverrideCursor()
-            self._lessons[lesson_id] = widget
-            self.stack.addWidget(widget)
         self.stack.setCurrentWidget(widget)
         self.lesson_title.setText(info.title)
         self.lesson_lecture.setText(f"Lecture: {info.lecture}")
@@ -223,15 +252,14 @@ class MainWindow(QMainWindow):
         """
         name = pathlib.Path(path).name
         self._show_load_dialogs = show_dialog
-        request = self._loader.submit(io.load_image, str(path))
-        self._pending_names[request] = name
+        self._loader.submit(io.load_image, str(path), context=(name, str(pathlib.Path(path).resolve())))
         self.statusBar().showMessage(f"Opening {name}…")
 
     def _on_loader_finished(self, result: WorkResult) -> None:
-        name = self._pending_names.pop(result.request, "image")
+        name, path = result.context
         if result.error is None:
             image = result.value
-            self.app_state.set_image(image, name)
+            self.app_state.set_image(image, name, path)
             self.statusBar().showMessage(f"Opened {name} ({image.shape[1]}×{image.shape[0]} pixels)", 6000)
             return
         if isinstance(result.error, ValueError):
@@ -246,7 +274,10 @@ class MainWindow(QMainWindow):
                        next_step="The current image is unchanged. Try a PNG, JPEG, BMP, GIF, TIFF or WebP file.")
 
     def open_file(self, path) -> None:
-        """A file chosen or dropped by the user: the current lesson may take it, else it becomes the shared image."""
+        """A file chosen or dropped by the user: a session, or for the current lesson, else the shared image."""
+        if str(path).lower().endswith(SESSION_SUFFIX):
+            self.open_session(path)
+            return
         lesson = self.current_lesson()
         if lesson is None or not lesson.open_file(path):
             self.open_image(path)
@@ -306,15 +337,230 @@ class MainWindow(QMainWindow):
         )
 
     def _on_state_image_changed(self, image) -> None:
+        if image is None:
+            return
         self.image_preview.setPixmap(array_to_pixmap(image, max_side=140))
         name = self.app_state.image_name or "image"
         self.image_caption.setText(f"{name} · {image.shape[1]}×{image.shape[0]}")
 
-    def _on_state_message_posted(self, text: str, timeout_ms: int) -> None:
+    def _on_commands_message_posted(self, text: str, timeout_ms: int) -> None:
         self.statusBar().showMessage(text, timeout_ms)
+
+    # -- sessions ------------------------------------------------------------
+    def session(self) -> dict:
+        """Everything needed to put a window back as it is now, as JSON-serialisable data.
+
+        The current lesson, the current image (its path, plus the pixels as an
+        embedded PNG when it is not a file on disk), the drawing as strokes, and
+        every built lesson's state.
+        """
+        state = self.app_state
+        image = None
+        if state.image is not None:
+            path = state.image_path
+            image = {"name": state.image_name, "path": path, "png": None}
+            if not path or not pathlib.Path(path).is_file():
+                image["png"] = base64.b64encode(_png_bytes(state.image)).decode("ascii")
+        return {
+            "format": SESSION_FORMAT,
+            "version": SESSION_VERSION,
+            "lesson": self._current or LESSON_IDS[0],
+            "image": image,
+            "drawing": state.to_dict(),
+            "lessons": {lesson_id: lesson.state.to_dict() for lesson_id, lesson in self._lessons.items()},
+        }
+
+    @staticmethod
+    def check_session(data) -> dict:
+        """Validate a session completely without changing anything; ``ValueError`` says what is wrong.
+
+        Returns the parts ready to apply: lesson id, image entry, app state, lesson states.
+        """
+        if not isinstance(data, dict):
+            raise ValueError("this is not a ConvLens session (the file does not hold a mapping of settings)")
+        if data.get("format") != SESSION_FORMAT:
+            raise ValueError("this is not a ConvLens session (its format field is missing or different)")
+        version = data.get("version")
+        if version != SESSION_VERSION:
+            raise ValueError(f"this session has format version {version!r}; this ConvLens reads version "
+                             f"{SESSION_VERSION}")
+        unknown = sorted(set(data) - {"format", "version", "lesson", "image", "drawing", "lessons"})
+        if unknown:
+            raise ValueError(f"the session has unknown parts: {', '.join(unknown)}")
+        lesson = data.get("lesson")
+        if lesson not in LESSON_IDS:
+            raise ValueError(f"the session opens an unknown lesson {lesson!r}; valid lessons: {', '.join(LESSON_IDS)}")
+        image = data.get("image")
+        png = None
+        if image is not None:
+            image = decode("the session's image", dict[str, str | None], image)
+            if set(image) != {"name", "path", "png"}:
+                raise ValueError("the session's image should have a name, a path and an embedded PNG (or null)")
+            if image["png"] is not None:
+                try:
+                    png = base64.b64decode(image["png"].encode("ascii"), validate=True)
+                except (ValueError, UnicodeEncodeError) as exc:
+                    raise ValueError("the session's embedded image is damaged (not valid base64)") from exc
+                if not png.startswith(b"\x89PNG"):
+                    raise ValueError("the session's embedded image is not a PNG")
+        app = AppState.from_dict(data.get("drawing", {}), "the session's drawing")
+        lessons = data.get("lessons", {})
+        if not isinstance(lessons, dict):
+            raise ValueError("the session's lessons should be a mapping from lesson id to its state")
+        states = {}
+        for lesson_id, saved in lessons.items():
+            if lesson_id not in LESSON_IDS:
+                raise ValueError(f"the session has a state for an unknown lesson {lesson_id!r}")
+            states[lesson_id] = state_class(lesson_id).from_dict(saved, f"the {lesson_id} lesson's state")
+        return {"lesson": lesson, "image": image, "png": png, "app": app, "lessons": states}
+
+    def restore_session(self, data) -> None:
+        """Put the window in the state ``data`` describes (from :meth:`session`).
+
+        Everything is validated first: a malformed session raises ``ValueError``
+        and changes nothing.
+        """
+        checked = self.check_session(data)
+        app = checked["app"]
+        strokes, background = app.drawing_strokes, app.drawing_background
+        rendered = render_strokes(strokes, background) if strokes or background is not None else None
+        self.app_state.set_drawing(rendered, strokes, background)
+        for lesson_id, saved in checked["lessons"].items():
+            lesson = self._lessons.get(lesson_id) or self._build_lesson(lesson_id)
+            lesson.state.update_from(saved)
+        self.show_lesson(checked["lesson"])
+        image = checked["image"]
+        if image is not None:
+            path = image["path"]
+            if path and pathlib.Path(path).is_file():
+                self.open_image(path, show_dialog=False)
+            elif checked["png"] is not None:
+                self._show_load_dialogs = False
+                self._loader.submit(_decode_image_png, checked["png"],
+                                    context=(image["name"] or "session image", ""))
+            else:
+                self.statusBar().showMessage(f"The session's image {path} is no longer there; "
+                                             "the current image is kept.", 10000)
+
+    def save_session(self, path) -> pathlib.Path:
+        """Write :meth:`session` to ``path`` atomically: a crash mid-save leaves any old file whole.
+
+        The JSON goes to a temporary file in the same folder, which is flushed
+        and synced to disk, then renamed over ``path`` in one step.
+        """
+        path = pathlib.Path(path)
+        text = json.dumps(self.session(), allow_nan=False, separators=(",", ":"))
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+        return path
+
+    def load_session(self, path) -> None:
+        """Read a session file and restore it.
+
+        Raises
+        ------
+        ValueError
+            With a plain sentence for an empty, truncated, non-JSON, wrong-version or
+            malformed file; the window is then unchanged.
+        """
+        path = pathlib.Path(path)
+        try:
+            size = path.stat().st_size
+            if size > MAX_SESSION_BYTES:
+                raise ValueError(f"{path.name} is {size / 2**20:.0f} MB, too large for a session "
+                                 f"(at most {MAX_SESSION_BYTES // 2**20} MB)")
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"{path.name} cannot be read: {exc.strerror or exc}") from exc
+        if not raw.strip():
+            raise ValueError(f"{path.name} is empty: it holds no session")
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path.name} is not a ConvLens session (it is not text)") from exc
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path.name} is not a complete ConvLens session: it is truncated or not JSON "
+                             f"(line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+        except RecursionError as exc:
+            raise ValueError(f"{path.name} is nested too deeply to be a ConvLens session") from exc
+        self.restore_session(data)
+
+    def open_session(self, path, show_dialog: bool = True) -> bool:
+        """:meth:`load_session` for the user: a refused file is explained, not raised."""
+        name = pathlib.Path(path).name
+        try:
+            self.load_session(path)
+        except ValueError as exc:
+            message = f"Could not open the session {name}: {exc}"
+            self.statusBar().showMessage(message + " Nothing was changed.", 12000)
+            if show_dialog:
+                show_error(self, "Could not open the session", message, next_step="Nothing was changed.")
+            return False
+        self.statusBar().showMessage(f"Opened the session {name}", 6000)
+        return True
+
+    def _on_save_session_triggered(self) -> None:
+        suggested = f"{self._current or 'convlens'}{SESSION_SUFFIX}"
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", suggested, f"ConvLens session (*{SESSION_SUFFIX})")
+        if not path:
+            return
+        if not path.lower().endswith(SESSION_SUFFIX):
+            path += SESSION_SUFFIX
+        try:
+            self.save_session(path)
+        except (OSError, TypeError, ValueError) as exc:
+            show_error(self, "Could not save the session", f"Could not write {path}: {exc}",
+                       next_step="Check that the folder exists and is writable; any older file there is unchanged.")
+            return
+        self.statusBar().showMessage(f"Saved the session to {path}", 6000)
+
+    def _on_open_session_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", "", f"ConvLens session (*{SESSION_SUFFIX})")
+        if path:
+            self.open_session(path)
+
+    def _build_lesson(self, lesson_id: str) -> Lesson:
+        widget = create_lesson(lesson_id, self.app_state, self.commands, self.stack)
+        self._lessons[lesson_id] = widget
+        self.stack.addWidget(widget)
+        return widget
+
+    # -- settings ------------------------------------------------------------
+    def restore_settings(self, settings: QSettings | None = None) -> str | None:
+        """Window geometry and the last lesson from QSettings; returns that lesson's id, or None.
+
+        A damaged or foreign settings store is ignored: ConvLens always starts.
+        """
+        settings = settings or QSettings()
+        try:
+            geometry = settings.value("window/geometry")
+            if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+                self.restoreGeometry(geometry)
+            last = settings.value("window/lesson")
+        except Exception:  # noqa: BLE001 (any damage in the store means: start with defaults)
+            return None
+        return last if isinstance(last, str) and last in LESSON_IDS else None
+
+    def save_settings(self, settings: QSettings | None = None) -> None:
+        settings = settings or QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        if self._current:
+            settings.setValue("window/lesson", self._current)
+        settings.sync()
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self.remember_settings:
+            self.save_settings()
         for lesson in self._lessons.values():
             lesson.shutdown()
         self._loader.shutdown(timeout_ms=500)
@@ -336,6 +582,7 @@ def _parse_size(text: str) -> QSize:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="convlens", description="ConvLens: see inside convolutional neural networks.")
+    parser.add_argument("session", nargs="?", metavar="SESSION.convlens", help="a saved session to open")
     parser.add_argument("--lesson", metavar="ID", help=f"lesson to open: {', '.join(LESSON_IDS)}")
     parser.add_argument("--screenshot", metavar="PATH", help="render the window to this PNG once the lesson has drawn, then exit")
     parser.add_argument("--size", metavar="WxH", type=_parse_size, default=None, help="window size (default 1400x900)")
@@ -377,6 +624,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("ConvLens")
     app.setApplicationName("ConvLens")
     app.setApplicationVersion(__version__)
     app.setStyle("Fusion")
@@ -384,11 +632,22 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.resize(args.size or DEFAULT_SIZE)
+    interactive = not args.screenshot
+    last_lesson = None
+    if interactive:
+        window.remember_settings = True
+        last_lesson = window.restore_settings()
+        if args.size:
+            window.resize(args.size)
     samples = io.sample_images()
     if DEFAULT_SAMPLE in samples:
         window.open_image(samples[DEFAULT_SAMPLE], show_dialog=False)
-    window.show_lesson(args.lesson or LESSON_IDS[0])
+    window.show_lesson(args.lesson or last_lesson or LESSON_IDS[0])
     window.show()
+    if args.session:
+        if not window.open_session(args.session, show_dialog=interactive) and not interactive:
+            print(f"convlens: {window.statusBar().currentMessage()}", file=sys.stderr)
+            return 2
 
     if args.screenshot:
         def on_error(exc_type, exc, tb):

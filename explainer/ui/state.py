@@ -1,7 +1,13 @@
-"""App-wide state shared by the lessons: the current image, model and selection.
+"""App-wide state shared by the lessons, and the command object for one-shot requests.
 
-Lessons never talk to each other; they read and set this object and react to
-its signals. Every signal fires only when the value really changes.
+:class:`AppState` holds state only: the current image, the drawing, the digit
+model in use and a kernel waiting for the convolution lesson. It is a psygnal
+evented dataclass with no Qt in it; each field has its own signal under
+``state.events`` that fires only on a real change (arrays compared by value).
+
+:class:`Commands` carries requests that are not state: open a lesson, post a
+status-bar message. Lessons never talk to each other; they read and set the
+app state and send commands.
 """
 
 from __future__ import annotations
@@ -9,138 +15,121 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from psygnal import Signal, SignalGroup, evented
+
+from .evented import StateModel, transient
 
 
-@dataclass(frozen=True)
-class NeuronSelection:
-    """A neuron picked by the user: a layer, a channel and a position in it."""
+@dataclass(frozen=True, eq=False)
+class KernelOffer:
+    """A kernel sent to the convolution lesson (e.g. a learned one from the photo network).
 
-    model: str
-    layer: str
-    channel: int | None = None
-    row: int | None = None
-    col: int | None = None
-
-
-class AppState(QObject):
-    """The truth every lesson shares.
-
-    Signals
-    -------
-    image_changed(object)
-        The new current image, ndarray (H, W, 3) float32 in [0, 1].
-    drawing_changed(object)
-        The digit drawn in the draw lesson, ndarray (H, W) float32 in [0, 1], white on black.
-    model_changed(str)
-        Name of the model lessons should use (e.g. ``"mnist"``).
-    selection_changed(object)
-        A :class:`NeuronSelection`, or None when nothing is selected.
-    digit_model_changed(object)
-        A digit classifier (torch module) that lessons should use instead of the bundled one
-        (set by the network lesson's "Use this model"); None goes back to the bundled model.
-    message_posted(str, int)
-        A short message for the status bar and how long to show it (ms, 0 = until replaced).
-    lesson_requested(str)
-        A lesson asks the window to show another lesson (by id).
-    kernel_sent(object)
-        A kernel to explore in the convolution lesson: dict with ``weights`` (C, k, k),
-        ``bias`` and ``name``.
+    Attributes
+    ----------
+    weights : ndarray, shape (C, k, k)
+    bias : float
+    name : str
+        Shown to the user ("photo network conv1 kernel 3").
     """
 
-    image_changed = Signal(object)
-    drawing_changed = Signal(object)
-    model_changed = Signal(str)
-    digit_model_changed = Signal(object)
-    selection_changed = Signal(object)
-    message_posted = Signal(str, int)
-    lesson_requested = Signal(str)
-    kernel_sent = Signal(object)
+    weights: np.ndarray
+    bias: float = 0.0
+    name: str = "the kernel"
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._image: np.ndarray | None = None
-        self._image_name = ""
-        self._drawing: np.ndarray | None = None
-        self._model = "mnist"
-        self._selection: NeuronSelection | None = None
-        self._digit_model = None
 
-    # -- image ---------------------------------------------------------------
-    @property
-    def image(self) -> np.ndarray | None:
-        """The current image, (H, W, 3) float32 in [0, 1], or None."""
-        return self._image
+@evented
+@dataclass
+class AppState(StateModel):
+    """The truth every lesson shares.
 
-    @property
-    def image_name(self) -> str:
-        return self._image_name
+    Fields (each with a signal ``events.<field>``)
+    -----------------------------------------------
+    image : ndarray (H, W, 3) float32 in [0, 1], or None
+        The current image. Set with :meth:`set_image` so name and path change with it.
+    image_name, image_path : str
+        Shown under the lesson list; the path is empty when the image is not a file.
+    drawing : ndarray (H, W) float32 in [0, 1], white on black, or None
+        The digit drawn in the draw lesson, as rendered.
+    drawing_strokes : tuple
+        The same drawing as strokes, ``((x, y), ...)`` per stroke in drawing-pad coordinates
+        (0 .. :data:`DRAWING_RESOLUTION`), for sessions.
+    drawing_background : ndarray (H, W) or None
+        A digit loaded under the strokes (a held-out MNIST digit or a picture).
+    digit_model : torch module or None
+        The digit classifier in use ("Network ▸ Use this model"); None means the bundled one.
+    digit_model_name : str
+        What to call it ("bundled digit CNN", "your trained model").
+    pending_kernel : KernelOffer or None
+        A kernel the convolution lesson takes (and clears) when it is next shown.
+    """
 
-    def set_image(self, image: np.ndarray, name: str = "") -> None:
+    state_name = "the app state"
+
+    image: np.ndarray | None = transient(None)
+    image_name: str = transient("")
+    image_path: str = transient("")
+    drawing: np.ndarray | None = transient(None)
+    drawing_strokes: tuple = ()
+    drawing_background: np.ndarray | None = None
+    digit_model: object = transient(None)
+    digit_model_name: str = transient("bundled digit CNN")
+    pending_kernel: KernelOffer | None = transient(None)
+
+    def set_image(self, image: np.ndarray, name: str = "", path: str = "") -> None:
+        """Make ``image`` the current image (name and path first, so listeners see all three)."""
         image = np.asarray(image, dtype=np.float32)
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"the current image must be (H, W, 3) RGB, got shape {image.shape}")
-        if self._image is not None and np.array_equal(image, self._image) and name == self._image_name:
+        same_image = self.image is not None and self.image.shape == image.shape and np.array_equal(image, self.image)
+        if same_image and name == self.image_name and path == self.image_path:
             return
-        self._image = image
-        self._image_name = name
-        self.image_changed.emit(image)
+        self.image_name, self.image_path = name, str(path)
+        if same_image:  # the same pixels under a new name: still announce it
+            self.events.image.emit(self.image, self.image)
+        else:
+            self.image = image
 
-    # -- drawing -------------------------------------------------------------
-    @property
-    def drawing(self) -> np.ndarray | None:
-        """The draw lesson's current drawing, (H, W) float32 in [0, 1], or None."""
-        return self._drawing
+    def set_drawing(self, image: np.ndarray | None, strokes=(), background: np.ndarray | None = None) -> None:
+        """The draw lesson's drawing: its rendering, its strokes and any digit under them."""
+        self.drawing_strokes = tuple(tuple((float(x), float(y)) for x, y in stroke) for stroke in strokes)
+        self.drawing_background = None if background is None else np.asarray(background, dtype=np.float32)
+        self.drawing = None if image is None else np.asarray(image, dtype=np.float32)
 
-    def set_drawing(self, drawing: np.ndarray | None) -> None:
-        if drawing is not None:
-            drawing = np.asarray(drawing, dtype=np.float32)
-        same = (drawing is None and self._drawing is None) or (
-            drawing is not None and self._drawing is not None and np.array_equal(drawing, self._drawing))
-        if not same:
-            self._drawing = drawing
-            self.drawing_changed.emit(drawing)
+    def set_digit_model(self, model, name: str = "your trained model") -> None:
+        """Use ``model`` wherever a digit classifier is shown; None goes back to the bundled one."""
+        self.digit_model_name = "bundled digit CNN" if model is None else name
+        self.digit_model = model
 
-    # -- model ---------------------------------------------------------------
-    @property
-    def model(self) -> str:
-        return self._model
+    def offer_kernel(self, weights, bias: float = 0.0, name: str = "the kernel") -> None:
+        """Leave a kernel for the convolution lesson."""
+        self.pending_kernel = KernelOffer(np.asarray(weights, dtype=np.float64), float(bias), name)
 
-    def set_model(self, name: str) -> None:
-        if name != self._model:
-            self._model = name
-            self.model_changed.emit(name)
+    def take_kernel(self) -> KernelOffer | None:
+        """The waiting kernel, which is then cleared (the convolution lesson calls this)."""
+        offer, self.pending_kernel = self.pending_kernel, None
+        return offer
 
-    # -- the digit model shared by the draw and dense lessons ------------------
-    @property
-    def digit_model(self):
-        """A user-trained digit model, or None for the bundled one."""
-        return self._digit_model
 
-    def set_digit_model(self, model) -> None:
-        if model is not self._digit_model:
-            self._digit_model = model
-            self.digit_model_changed.emit(model)
+#: Drawing-pad resolution the strokes are stored in.
+DRAWING_RESOLUTION = 280
 
-    # -- selection -----------------------------------------------------------
-    @property
-    def selection(self) -> NeuronSelection | None:
-        return self._selection
 
-    def set_selection(self, selection: NeuronSelection | None) -> None:
-        if selection != self._selection:
-            self._selection = selection
-            self.selection_changed.emit(selection)
+class Commands(SignalGroup):
+    """One-shot requests from lessons to the window (not state: nothing to save or restore).
 
-    # -- messages ------------------------------------------------------------
-    def send_kernel(self, payload: dict) -> None:
-        """Offer a kernel (e.g. a learned one) to the convolution lesson."""
-        self.kernel_sent.emit(payload)
+    Signals
+    -------
+    lesson_requested(str)
+        Bring a lesson to the front.
+    message_posted(str, int)
+        Show a status-bar message for a time in ms (0 = until replaced).
+    """
+
+    lesson_requested = Signal(str)
+    message_posted = Signal(str, int)
 
     def request_lesson(self, lesson_id: str) -> None:
-        """Ask the window to bring ``lesson_id`` to the front."""
         self.lesson_requested.emit(lesson_id)
 
     def post_message(self, text: str, timeout_ms: int = 5000) -> None:
-        """Ask the window to show ``text`` in its status bar."""
-        self.message_posted.emit(text, timeout_ms)
+        self.message_posted.emit(text, int(timeout_ms))

@@ -4,6 +4,9 @@
 dragging a slider or editing a kernel submits a request; while one request
 runs, only the newest waiting request is kept (older ones are dropped), so the
 view is never more than one step behind and the GUI thread never waits.
+A result carries the request it answers (its number and the caller's
+``context``); a result whose request has been superseded by a newer one is
+dropped, so a late answer is never drawn beside a newer input.
 
 The work functions take arrays and return arrays. They never touch widgets or
 state; their results come back on the GUI thread through Qt signals.
@@ -27,6 +30,10 @@ class WorkResult:
     ----------
     request : int
         Number of the request (increasing); compare with ``runner.latest_request``.
+    context : Any
+        Whatever the caller passed as ``context=`` to :meth:`LatestOnlyRunner.submit`:
+        the input the result answers (a photo and its name, a scene…), so the view
+        draws the result with its own input, never with a newer one.
     value : Any
         The function's return value (None if it failed).
     error : BaseException or None
@@ -38,13 +45,14 @@ class WorkResult:
     value: Any = None
     error: BaseException | None = None
     details: str = ""
+    context: Any = None
 
 
-def _call_tagged(request: int, fn: Callable, args: tuple, kwargs: dict) -> WorkResult:
+def _call_tagged(request: int, context: Any, fn: Callable, args: tuple, kwargs: dict) -> WorkResult:
     try:
-        return WorkResult(request, fn(*args, **kwargs))
+        return WorkResult(request, fn(*args, **kwargs), context=context)
     except Exception as exc:  # delivered to the GUI thread and shown there
-        return WorkResult(request, None, exc, traceback.format_exc())
+        return WorkResult(request, None, exc, traceback.format_exc(), context)
 
 
 class LatestOnlyRunner(QObject):
@@ -53,7 +61,8 @@ class LatestOnlyRunner(QObject):
     Signals
     -------
     finished(object)
-        A :class:`WorkResult`, in request order, for every call that ran.
+        A :class:`WorkResult` for the newest request; results of superseded requests
+        are dropped (counted in :attr:`dropped`).
     busy_changed(bool)
     """
 
@@ -66,6 +75,8 @@ class LatestOnlyRunner(QObject):
         self._pending: tuple | None = None
         self._request = 0
         self._closed = False
+        #: How many results were dropped because a newer request had been submitted.
+        self.dropped = 0
 
     @property
     def latest_request(self) -> int:
@@ -75,16 +86,16 @@ class LatestOnlyRunner(QObject):
     def is_busy(self) -> bool:
         return self._running is not None or self._pending is not None
 
-    def submit(self, fn: Callable, *args, **kwargs) -> int:
+    def submit(self, fn: Callable, *args, context: Any = None, **kwargs) -> int:
         """Run ``fn(*args, **kwargs)`` in a worker thread; returns the request number.
 
         If a call is running, this one waits, replacing any call that was
-        already waiting.
+        already waiting. ``context`` comes back unchanged in the result.
         """
         if self._closed:
             return self._request
         self._request += 1
-        job = (self._request, fn, args, kwargs)
+        job = (self._request, context, fn, args, kwargs)
         if self._running is not None:
             self._pending = job
         else:
@@ -92,8 +103,8 @@ class LatestOnlyRunner(QObject):
         return self._request
 
     def _start(self, job: tuple) -> None:
-        request, fn, args, kwargs = job
-        worker = create_worker(_call_tagged, request, fn, args, kwargs, _start_thread=False)
+        request, context, fn, args, kwargs = job
+        worker = create_worker(_call_tagged, request, context, fn, args, kwargs, _start_thread=False)
         worker.returned.connect(self._on_worker_returned)
         worker.finished.connect(self._on_worker_finished)
         was_busy = self.is_busy()
@@ -103,8 +114,12 @@ class LatestOnlyRunner(QObject):
         worker.start()
 
     def _on_worker_returned(self, result: WorkResult) -> None:
-        if not self._closed:
-            self.finished.emit(result)
+        if self._closed:
+            return
+        if result.request != self._request:  # a newer request exists: this answer is stale
+            self.dropped += 1
+            return
+        self.finished.emit(result)
 
     def _on_worker_finished(self) -> None:
         self._running = None

@@ -26,8 +26,30 @@ def test_runner_coalesces_to_newest(qtbot):
     gate.set()
     qtbot.waitUntil(lambda: not runner.is_busy(), timeout=5000)
     assert ran == [1, 5]
-    assert [r.value for r in results] == [10, 50]
+    # 1 answered a request that 5 superseded: it is dropped, never shown.
+    assert [r.value for r in results] == [50]
+    assert runner.dropped == 1
     assert results[-1].request == runner.latest_request
+
+
+def test_stale_result_is_dropped_and_context_comes_back(qtbot):
+    runner = LatestOnlyRunner()
+    gate = threading.Event()
+    results = []
+    runner.finished.connect(results.append)
+
+    def classify(photo):
+        if photo == "old photo":
+            gate.wait(5)
+        return f"answer for {photo}"
+
+    runner.submit(classify, "old photo", context={"name": "old photo"})
+    qtbot.wait(50)  # the old request is running
+    runner.submit(classify, "new photo", context={"name": "new photo"})
+    gate.set()
+    qtbot.waitUntil(lambda: not runner.is_busy(), timeout=5000)
+    assert [(r.value, r.context["name"]) for r in results] == [("answer for new photo", "new photo")]
+    assert runner.dropped == 1
 
 
 def test_runner_delivers_errors_with_details(qtbot):

@@ -1,21 +1,16 @@
-"""The lesson registry: every lesson, in the lecture's order, in one place.
+"""The lesson registry: every lesson, in the lecture's order, in one place (no Qt here).
 
-A lesson is a module under ``explainer.ui.lessons`` with a ``create(state,
-parent)`` function returning a :class:`~explainer.ui.lessons.base.Lesson`.
-Modules are imported only when the lesson is first opened, so start-up stays
-fast. A lesson whose module is ``None`` is not built yet and shows an honest
-"coming in a later version" page.
+A lesson is a package ``explainer.ui.lessons.<package>`` with ``state.py``
+(its state class exported as ``State``) and ``create(app_state, commands,
+parent)`` returning a :class:`~explainer.ui.lessons.base.Lesson`. Packages are
+imported only when the lesson is first opened, so start-up stays fast, and a
+session can be checked against a lesson's state class without building it.
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-
-from PySide6.QtWidgets import QWidget
-
-from ..state import AppState
-from .base import Lesson
 
 
 @dataclass(frozen=True)
@@ -26,7 +21,7 @@ class LessonInfo:
     title: str
     lecture: str  # the lecture section it follows
     summary: str  # one or two sentences: what the student will see and do
-    module: str | None = None  # module under explainer.ui.lessons, None = not built yet
+    package: str  # package under explainer.ui.lessons
 
 
 LESSONS: tuple[LessonInfo, ...] = (
@@ -37,7 +32,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Step a 3×3 kernel across the red, green and blue channels of an image: the window, "
         "the element-wise products, each channel's sum, the bias and the output cell "
         "(308 + (−498) + 164 + 1 = −25). Stride, padding and dilation with the output-size formula.",
-        module="convolution",
+        package="convolution",
     ),
     LessonInfo(
         "feature-maps",
@@ -45,7 +40,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Shared weights and biases · Feature maps",
         "Convolve a real photo with several kernels at once (edges, blur, sharpen…): one feature "
         "map per kernel, the same weights at every position, and each map pooled separately.",
-        module="feature_maps",
+        package="feature_maps",
     ),
     LessonInfo(
         "pooling",
@@ -53,7 +48,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Pooling layers · Pooling techniques · Strides",
         "Max, average and L2 pooling side by side with the arithmetic of every cell, "
         "and a stride-2 convolution compared with convolution followed by 2×2 max pooling.",
-        module="pooling",
+        package="pooling",
     ),
     LessonInfo(
         "dense",
@@ -61,7 +56,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Fully connected layers",
         "Flatten the feature maps, multiply by the dense layer's weights, and turn the logits "
         "into probabilities with softmax, with a temperature slider.",
-        module="dense",
+        package="dense",
     ),
     LessonInfo(
         "draw",
@@ -69,7 +64,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Local receptive fields · Building a CNN on MNIST",
         "Draw a digit and watch a trained LeNet-style network read it: the 28×28 input, every "
         "channel of every layer, the probabilities, and the receptive field of any neuron.",
-        module="draw",
+        package="draw",
     ),
     LessonInfo(
         "network",
@@ -77,7 +72,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Building CNN networks · Visualising the network · Tips (transfer learning)",
         "The layer graph and a Keras-style summary of each bundled model, live training of a "
         "small digit CNN with loss curves, and transfer learning of a new output layer.",
-        module="network",
+        package="network",
     ),
     LessonInfo(
         "photo",
@@ -85,7 +80,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Convolution on RGB images · CIFAR-10",
         "Classify a photo into the ten CIFAR-10 classes and open any channel of any layer "
         "to see its per-channel sums plus bias, on the network's real learned weights.",
-        module="photo",
+        package="photo",
     ),
     LessonInfo(
         "segmentation",
@@ -93,7 +88,7 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Fully convolutional networks · Upsampling · IoU",
         "FCN-32s, 16s and 8s label every pixel of a scene of digits; compare their predictions "
         "with the ground truth, pixel accuracy and per-class IoU, and step a transposed convolution.",
-        module="segmentation",
+        package="segmentation",
     ),
 )
 
@@ -108,12 +103,14 @@ def lesson_info(lesson_id: str) -> LessonInfo:
     raise ValueError(f"unknown lesson {lesson_id!r}; valid lessons: {', '.join(LESSON_IDS)}")
 
 
-def create_lesson(lesson_id: str, state: AppState, parent: QWidget | None = None) -> Lesson:
-    """Import the lesson's module (first time only) and build its widget."""
+def state_class(lesson_id: str) -> type:
+    """The lesson's state class (imports only its Qt-free ``state`` module)."""
     info = lesson_info(lesson_id)
-    if info.module is None:
-        from .coming_soon import ComingSoonLesson
+    return importlib.import_module(f"{__name__}.{info.package}.state").State
 
-        return ComingSoonLesson(info, state, parent)
-    module = importlib.import_module(f"{__name__}.{info.module}")
-    return module.create(state, parent)
+
+def create_lesson(lesson_id: str, app_state, commands, parent=None):
+    """Import the lesson's package (first time only) and build its widget."""
+    info = lesson_info(lesson_id)
+    module = importlib.import_module(f"{__name__}.{info.package}")
+    return module.create(app_state, commands, parent)

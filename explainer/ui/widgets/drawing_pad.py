@@ -10,6 +10,22 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from .qimage import array_to_qimage
 
 
+def render_strokes(strokes, background: np.ndarray | None = None, resolution: int = 280,
+                   pen_fraction: float = 0.075) -> np.ndarray:
+    """Render strokes as the pad does: (resolution, resolution) float32 in [0, 1], white on black.
+
+    ``strokes`` are sequences of ``(x, y)`` in pad coordinates (0 .. resolution);
+    ``background`` (H, W) in [0, 1] is stretched under them. Used to rebuild a
+    saved drawing without a pad on screen; the pad renders with the same pen.
+    """
+    pad = DrawingPad(resolution=resolution, pen_fraction=pen_fraction)
+    try:
+        pad.set_strokes(strokes, background, notify=False)
+        return pad.image()
+    finally:
+        pad.deleteLater()
+
+
 class DrawingPad(QWidget):
     """Draw strokes; read the drawing back as a numpy array.
 
@@ -92,6 +108,39 @@ class DrawingPad(QWidget):
         self._background = image
         self._render()
         self.stroke_finished.emit()
+
+    def strokes(self) -> list[tuple[tuple[float, float], ...]]:
+        """Every finished stroke as plain ``(x, y)`` tuples in pad coordinates (for state and sessions)."""
+        return [tuple((p.x(), p.y()) for p in stroke) for stroke in self._strokes]
+
+    def tags(self) -> list:
+        """The tag of every finished stroke, in order (e.g. the class each was drawn as)."""
+        return list(self._tags)
+
+    def background(self) -> np.ndarray | None:
+        """The picture under the strokes, or None."""
+        return self._background
+
+    def set_strokes(self, strokes, background: np.ndarray | None = None, tags=None, notify: bool = True) -> None:
+        """Replace the drawing by ``strokes`` (``(x, y)`` pad coordinates) over ``background``.
+
+        ``notify=False`` renders without emitting :attr:`stroke_finished` (a view
+        following its state must not echo the change back).
+        """
+        strokes = [[QPointF(float(x), float(y)) for x, y in stroke] for stroke in strokes]
+        strokes = [stroke for stroke in strokes if stroke]
+        tags = list(tags) if tags is not None else [None] * len(strokes)
+        if len(tags) != len(strokes):
+            raise ValueError(f"{len(tags)} tags for {len(strokes)} strokes")
+        if background is not None:
+            background = np.clip(np.asarray(background, dtype=np.float64), 0.0, 1.0)
+            if background.ndim != 2:
+                raise ValueError(f"the background must be a 2-D greyscale image, got shape {background.shape}")
+        self._strokes, self._tags, self._current = strokes, tags, None
+        self._background = background
+        self._render()
+        if notify:
+            self.stroke_finished.emit()
 
     def add_stroke(self, points, tag=None) -> None:
         """Add a whole stroke from ``(x, y)`` pad coordinates (used by presets and tests)."""
