@@ -57,8 +57,19 @@ def _png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _decode_image_png(data: bytes) -> np.ndarray:
-    return io.load_image(data)
+def _thumbnail(image: np.ndarray, side: int = 140) -> np.ndarray:
+    """A small (≤ side px) uint8 copy of an image for the navigator's preview (made in a worker)."""
+    from PIL import Image
+
+    small = Image.fromarray(np.clip(np.round(image * 255), 0, 255).astype(np.uint8))
+    small.thumbnail((side, side), Image.Resampling.BILINEAR)
+    return np.asarray(small)
+
+
+def _load_for_window(source) -> tuple[np.ndarray, np.ndarray]:
+    """Worker: the image and its preview thumbnail, so the GUI thread only shows them."""
+    image = io.load_image(source)
+    return image, _thumbnail(image)
 
 
 class MainWindow(QMainWindow):
@@ -87,6 +98,7 @@ class MainWindow(QMainWindow):
         self._show_load_dialogs = True
         self._loader = LatestOnlyRunner(self)
         self._loader.finished.connect(self._on_loader_finished)
+        self._pending_thumbnail: np.ndarray | None = None
 
         self.setWindowTitle("ConvLens — see inside convolutional neural networks")
         self.setAcceptDrops(True)
@@ -252,14 +264,15 @@ class MainWindow(QMainWindow):
         """
         name = pathlib.Path(path).name
         self._show_load_dialogs = show_dialog
-        self._loader.submit(io.load_image, str(path), context=(name, str(pathlib.Path(path).resolve())))
+        self._loader.submit(_load_for_window, str(path), context=(name, str(pathlib.Path(path).resolve())))
         self.statusBar().showMessage(f"Opening {name}…")
 
     def _on_loader_finished(self, result: WorkResult) -> None:
         name, path = result.context
         if result.error is None:
-            image = result.value
+            image, self._pending_thumbnail = result.value
             self.app_state.set_image(image, name, path)
+            self._pending_thumbnail = None
             self.statusBar().showMessage(f"Opened {name} ({image.shape[1]}×{image.shape[0]} pixels)", 6000)
             return
         if isinstance(result.error, ValueError):
@@ -339,7 +352,11 @@ class MainWindow(QMainWindow):
     def _on_state_image_changed(self, image) -> None:
         if image is None:
             return
-        self.image_preview.setPixmap(array_to_pixmap(image, max_side=140))
+        thumbnail, self._pending_thumbnail = self._pending_thumbnail, None
+        if thumbnail is None:  # set directly on the state (not through open_image): shrink it here
+            step = max(1, int(np.ceil(max(image.shape[:2]) / 280)))
+            thumbnail = image[::step, ::step]
+        self.image_preview.setPixmap(array_to_pixmap(thumbnail, max_side=140))
         name = self.app_state.image_name or "image"
         self.image_caption.setText(f"{name} · {image.shape[1]}×{image.shape[0]}")
 
@@ -436,7 +453,7 @@ class MainWindow(QMainWindow):
                 self.open_image(path, show_dialog=False)
             elif checked["png"] is not None:
                 self._show_load_dialogs = False
-                self._loader.submit(_decode_image_png, checked["png"],
+                self._loader.submit(_load_for_window, checked["png"],
                                     context=(image["name"] or "session image", ""))
             else:
                 self.statusBar().showMessage(f"The session's image {path} is no longer there; "
