@@ -188,6 +188,8 @@ def test_source_and_index_set_in_the_state_show_in_the_widgets(qtbot, lesson):
     assert "Nothing drawn yet" in label(lesson, "denseInputLabel")
     assert lesson.state.head is None and lesson.logit_grid.cell_text(0, 0) == ""  # nothing of digit #5 stays
     assert not lesson.chart.probabilities.any()
+    assert lesson.plots.flat_image.image is None and lesson.plots.hidden_image.image is None
+    assert lesson.plots.w1_image.image.shape == (128, 1024)  # the model's weights stay: they do not depend on x
 
 
 def test_follows_the_drawing_while_shown_and_clears_with_it(qtbot, lesson):
@@ -205,6 +207,12 @@ def test_follows_the_drawing_while_shown_and_clears_with_it(qtbot, lesson):
     qtbot.waitUntil(lambda: lesson.state.head is None and not lesson.is_busy(), timeout=20000)
     assert "Nothing drawn yet" in label(lesson, "denseInputLabel")
     assert lesson.logit_grid.cell_text(0, int(np.argmax(first.logits))) == ""
+    assert all(view.values is None for view in lesson.templates.views)
+    lesson.app_state.set_drawing(bar_stroke_image())  # drawn again: every picture comes back
+    wait_for_head(qtbot, lesson)
+    assert len(lesson.templates.views) == 10
+    assert all(view.values is not None and view.view.scene() is lesson.templates.scene()
+               for view in lesson.templates.views)
 
 
 def test_a_hidden_lesson_waits_for_being_shown(qtbot, lesson):
@@ -217,6 +225,19 @@ def test_a_hidden_lesson_waits_for_being_shown(qtbot, lesson):
     lesson.show()
     wait_for_head(qtbot, lesson)
     assert not lesson.is_stale() and int(np.argmax(lesson.state.head.logits)) == 1
+
+
+def test_a_result_for_an_older_input_is_never_drawn(qtbot, lesson):
+    images = lesson.state.model_info.images
+    lesson.state.index = 3  # computing…
+    lesson.hide()
+    lesson.state.index = 4  # …while hidden the input changes again (its request waits for the lesson)
+    qtbot.waitUntil(lambda: not lesson.is_busy(), timeout=20000)
+    assert "#3," not in label(lesson, "denseInputLabel")
+    np.testing.assert_allclose(lesson.state.head.digit, images[0], atol=1e-6)  # digit #3 was dropped
+    lesson.show()
+    qtbot.waitUntil(lambda: "#4," in label(lesson, "denseInputLabel") and not lesson.is_busy(), timeout=20000)
+    np.testing.assert_allclose(lesson.state.head.digit, images[4], atol=1e-6)
 
 
 def test_an_index_past_the_held_out_digits_is_clamped_with_a_message(qtbot, lesson):
@@ -290,6 +311,7 @@ def test_a_model_without_a_hidden_dense_layer_is_explained_not_crashed(qtbot, le
     assert "cannot be shown here" in lesson.banner.text()
     assert "one hidden fully connected layer" in lesson.banner.text() and "pool1 → flatten → output" in lesson.banner.text()
     assert lesson.state.head is None and label(lesson, "paramCounts") == ""
+    assert lesson.plots.w1_image.image is None and lesson.plots.w1_title.text == ""  # nothing of the old model
     assert "1,024" not in label(lesson, "templatesTitle")
 
 

@@ -99,6 +99,13 @@ class DenseHeadView(pg.GraphicsLayoutWidget):
         self.flat_image.clear()
         self.hidden_image.clear()
 
+    def blank(self) -> None:
+        """Nothing to show: no images, no titles (not ``clear``: GraphicsLayoutWidget uses that name)."""
+        self.clear_activations()
+        self.w1_image.clear()
+        self.w2_image.clear()
+        self.set_titles("", "", "", "")
+
 
 class ClassTemplates(pg.GraphicsLayoutWidget):
     """One mosaic per class of (C, H, W) signed weights, all on the same symmetric levels."""
@@ -128,6 +135,7 @@ class ClassTemplates(pg.GraphicsLayoutWidget):
             view.set_columns(math.ceil(math.sqrt(channels)))
             view.set_maps(template, limits)
 
-    def clear(self) -> None:
+    def blank(self) -> None:
+        """Empty every class's mosaic (the layout stays)."""
         for view in self.views:
             view.clear()

@@ -79,6 +79,17 @@ class ProbabilityChart(pg.PlotWidget):
         self.addItem(self.bars)
         self.probabilities = np.zeros(len(labels))
 
+    def set_labels(self, labels: list[str]) -> None:
+        """Show a different set of classes (their bars start at 0)."""
+        labels = list(labels)
+        if labels == list(self.labels):
+            return
+        self.labels = labels
+        self.setXRange(-0.6, len(labels) - 0.4, padding=0)
+        self.getAxis("bottom").setTicks([list(enumerate(labels))])
+        self.bars.setOpts(x=np.arange(len(labels)), height=np.zeros(len(labels)), brushes=None)
+        self.probabilities = np.zeros(len(labels))
+
     def set_probabilities(self, probabilities: np.ndarray | None) -> None:
         if probabilities is None:
             probabilities = np.zeros(len(self.labels))

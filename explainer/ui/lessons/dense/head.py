@@ -39,6 +39,8 @@ class ModelInfo:
         Its (C, H, W).
     flat_size, hidden_size, classes : int
         Length of the flattened vector, of the hidden layer, and number of logits.
+    w1, w2 : ndarray, shapes (hidden, flat) and (classes, hidden)
+        The two weight matrices when the model was described (float64 copies).
     images : ndarray, shape (N, 28, 28)
     labels : ndarray, shape (N,)
         The bundled held-out digits.
@@ -53,6 +55,8 @@ class ModelInfo:
     flat_size: int
     hidden_size: int
     classes: int
+    w1: np.ndarray
+    w2: np.ndarray
     images: np.ndarray
     labels: np.ndarray
 
@@ -104,6 +108,11 @@ class HeadReading:
     text: str
 
 
+def _numbers(tensor) -> np.ndarray:
+    """A float64 copy of a weight tensor (a copy, so later training never changes what is shown)."""
+    return tensor.detach().double().numpy().copy()
+
+
 def _trace_head(model, digit: np.ndarray) -> tuple[dict, np.ndarray]:
     """The stages of ``model`` on ``digit`` by key, and its logits; the model must have a two-layer dense head."""
     import torch
@@ -143,18 +152,14 @@ def load_head_model(model=None, name: str = "bundled digit CNN") -> ModelInfo:
     images, labels = io.heldout_digits()
     return ModelInfo(model, name, parts, linear, maps.key, tuple(int(n) for n in maps.values.shape),
                      int(by_key["flatten"].values.size), int(by_key["dense1"].values.size), int(logits.size),
-                     images, labels)
+                     _numbers(by_key["dense1"].module.weight), _numbers(by_key["output"].module.weight), images, labels)
 
 
 def head_of(model, digit: np.ndarray) -> HeadNumbers:
     """Run the digit model on one 28×28 digit and collect its fully connected head."""
     by_key, logits = _trace_head(model, digit)
     dense1, output = by_key["dense1"].module, by_key["output"].module
-
-    def numbers(tensor):
-        return tensor.detach().double().numpy()
-
-    w1, b1, w2, b2 = numbers(dense1.weight), numbers(dense1.bias), numbers(output.weight), numbers(output.bias)
+    w1, b1, w2, b2 = _numbers(dense1.weight), _numbers(dense1.bias), _numbers(output.weight), _numbers(output.bias)
     flat = by_key["flatten"].values.astype(np.float64)
     pre = w1 @ flat + b1
     # logit_c = Σ_j (W₂[c] · mask · W₁)[j] · x_j + const, where mask keeps the hidden ReLUs that are on.

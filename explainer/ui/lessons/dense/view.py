@@ -235,7 +235,9 @@ class DenseLesson(Lesson):
     def _on_head_computed(self, result: WorkResult) -> None:
         info, source, index, drawing = result.context
         state = self.state
-        if info is not state.model_info or (source, index) != (state.source, state.index):
+        if info is not state.model_info or self._model_runner.is_busy():
+            return  # computed with a model that is no longer (or soon no longer) the one in use
+        if (source, index) != (state.source, state.index):
             return  # a newer request is waiting for the lesson to be shown
         if source == "drawing" and not _same_array(drawing, self.app_state.drawing):
             return
@@ -250,9 +252,10 @@ class DenseLesson(Lesson):
 
     # -- rendering -----------------------------------------------------------
     def _on_model_info_changed(self, info) -> None:
+        self.state.head = None  # the head on screen belongs to the previous model
         if info is None:  # loading, or the model cannot be shown: no numbers of another model stay
             self.model_label.setText("")
-            self.plots.set_titles("", "", "", "")
+            self.plots.blank()
             self.templates_title.setText("")
             self.params.setText("")
             return
@@ -267,6 +270,7 @@ class DenseLesson(Lesson):
             self.override_class.setValue(self.state.override_class)
         self.chart.set_labels(labels)
         self.plots.set_class_labels(labels)
+        self.plots.set_weights(info.w1, info.w2)  # shown even before an input is read
         self.logit_title.setText(f"<b>logits z</b> (classes 0–{info.classes - 1}), before softmax")
         self._show_titles()
         self.templates_title.setText(
@@ -304,7 +308,7 @@ class DenseLesson(Lesson):
         self._show_titles()
         if head is None:
             self.plots.clear_activations()
-            self.templates.clear()
+            self.templates.blank()
             return
         self.plots.set_activations(head.flat, head.hidden)
         self.plots.set_weights(head.w1, head.w2)
