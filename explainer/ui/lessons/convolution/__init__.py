@@ -1,0 +1,14 @@
+"""Lesson ``convolution``: step a kernel across the channels of an input, every number shown.
+
+``state.py`` holds the lesson's whole state (no Qt), ``presets.py`` where its
+inputs come from, ``view.py`` the page.
+"""
+
+from __future__ import annotations
+
+
+def create(app_state, commands, parent=None):
+    """Build the lesson page (the registry calls this the first time the lesson is opened)."""
+    from .view import ConvolutionLesson
+
+    return ConvolutionLesson(app_state, commands, parent=parent)

@@ -1,0 +1,401 @@
+"""Lesson ``convolution``: step a kernel across the channels of an input, every number shown.
+
+Opens on the lecture's own example: the 5×5 red, green and blue channels
+with zero padding 1, three 3×3 kernel slices and bias 1, whose top-left
+output is 308 + (−498) + 164 + 1 = −25. Everything is editable; every value
+comes from :func:`explainer.core.conv_step` and :func:`explainer.core.conv2d`.
+
+The view draws :class:`~.state.ConvolutionState` and sends every user action
+to one of its setters; nothing is read back from a widget.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from ....core import conv_step, describe_output_size, format_number, outputs_reading, window_cells
+from ...state import AppState, Commands
+from ...widgets.channel_rows import ChannelRows
+from ...widgets.crop_picker import CropPicker
+from ...widgets.matrix_grid import MatrixGrid
+from ...widgets.stepper_controls import StepperControls
+from ..base import Lesson
+from .presets import PRESETS, clamp_crop, crop_pixels, example_for, kernel_example, thumbnail
+from .state import (
+    CHANNEL_CHOICES, CROP_SIZE_RANGE, DILATION_RANGE, KERNEL_COUNT_RANGE, KERNEL_SIZE_RANGE, PADDING_RANGE,
+    SPEED_RANGE, STRIDE_RANGE, ConvolutionState,
+)
+
+
+def _signed(text: str) -> str:
+    """A number as a term of a sum: negatives in brackets, "(−498)"."""
+    return f"({text})" if text.startswith("−") else text
+
+
+class ConvolutionLesson(Lesson):
+    """The kernel stepper."""
+
+    lesson_id = "convolution"
+
+    def __init__(self, app_state: AppState, commands: Commands, state: ConvolutionState | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(app_state, commands, state if state is not None else ConvolutionState(), parent)
+        self._hover_output: tuple[int, int] | None = None
+        self._hover_input: tuple[int, int, int] | None = None
+        # A strided view of the current image: no pixel is copied, however large the photo.
+        self._picture = thumbnail(app_state.image)
+        self._build()
+        events = self.state.events
+        for signal in (events.x, events.w, events.b, events.stride, events.padding, events.dilation,
+                       events.kernel, events.channel_names):
+            signal.connect(self._render)
+        events.cursor.connect(self._render_step)
+        events.preset.connect(self._render_preset)
+        events.crop_size.connect(self._render_crop)
+        events.crop_pos.connect(self._render_crop)
+        events.speed.connect(self._render_speed)
+        self.listen(app_state.events.image, self._on_app_image_changed)
+        self.listen(app_state.events.pending_kernel, self._on_app_pending_kernel)
+        self.crop_picker.set_picture(self._picture)
+        for render in (self._render_preset, self._render_crop, self._render_speed, self._render):
+            render()
+        self._take_pending_kernel()  # the lesson may have been built to show an offered kernel
+
+    # -- building ------------------------------------------------------------------
+    def _spin(self, name: str, limits: tuple[int, int], tip: str, slot) -> QSpinBox:
+        spin = QSpinBox(objectName=name, minimum=limits[0], maximum=limits[1], toolTip=tip)
+        spin.valueChanged.connect(slot)
+        return spin
+
+    @staticmethod
+    def _label(name: str, style: str = "", rich: bool = False) -> QLabel:
+        label = QLabel(objectName=name, wordWrap=True)
+        label.setStyleSheet(style)
+        if rich:
+            label.setTextFormat(Qt.TextFormat.RichText)
+        return label
+
+    def _build(self) -> None:
+        s = self.state
+        self.preset_combo = QComboBox(objectName="presetCombo", minimumContentsLength=20)
+        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        for key, title in PRESETS.items():
+            self.preset_combo.addItem(title, key)
+        self.preset_combo.activated.connect(lambda i: self.load_preset(self.preset_combo.itemData(i)))
+        self.position_label = QLabel(objectName="positionLabel")
+        self.channels_combo = QComboBox(objectName="channelsCombo", toolTip="Input channels: 1 (grey) or 3 (RGB)")
+        self.channels_combo.addItems([str(n) for n in CHANNEL_CHOICES])
+        self.channels_combo.activated.connect(lambda i: self._on_channels_chosen(CHANNEL_CHOICES[i]))
+        self.kernels_spin = self._spin("kernelsSpin", KERNEL_COUNT_RANGE,
+                                       "Number of kernels = output channels (feature maps)", s.set_kernel_count)
+        self.size_spin = self._spin("kernelSizeSpin", KERNEL_SIZE_RANGE, "Kernel size k (k×k)", s.set_kernel_size)
+        self.stride_spin = self._spin("strideSpin", STRIDE_RANGE, "Stride s: step of the kernel",
+                                      lambda v: s.set_geometry(stride=v))
+        self.padding_spin = self._spin("paddingSpin", PADDING_RANGE, "Zero padding p on every border",
+                                       lambda v: s.set_geometry(padding=v))
+        self.dilation_spin = self._spin("dilationSpin", DILATION_RANGE, "Dilation d: spacing between kernel taps",
+                                        lambda v: s.set_geometry(dilation=v))
+        examples = QHBoxLayout()
+        examples.addWidget(QLabel("Example:"))
+        examples.addWidget(self.preset_combo, 1)
+        examples.addSpacing(12)
+        examples.addWidget(self.position_label)
+        settings = QHBoxLayout()
+        for text, widget in (("input channels", self.channels_combo), ("kernels", self.kernels_spin),
+                             ("kernel size", self.size_spin), ("stride", self.stride_spin),
+                             ("padding", self.padding_spin), ("dilation", self.dilation_spin)):
+            settings.addWidget(QLabel(text))
+            settings.addWidget(widget)
+            settings.addSpacing(8)
+        settings.addStretch(1)
+
+        self.stepper = StepperControls(SPEED_RANGE)
+        self.stepper.step_requested.connect(s.step)
+        self.stepper.reset_requested.connect(self.reset)
+        self.stepper.playing_changed.connect(self._on_stepper_playing_changed)
+        self.stepper.ticked.connect(self._on_stepper_ticked)
+        self.stepper.speed_chosen.connect(s.set_speed)
+        for key, slot in ((Qt.Key.Key_Right, lambda: s.step(1)), (Qt.Key.Key_Left, lambda: s.step(-1)),
+                          (Qt.Key.Key_Home, self.reset),
+                          (Qt.Key.Key_Space, lambda: self.stepper.set_playing(not self.stepper.is_playing()))):
+            QShortcut(QKeySequence(key), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        # Centre: one row per input channel: input ⊙ kernel slice = products, Σ.
+        self.rows = ChannelRows()
+        self.rows.input_edited.connect(lambda c, r, col, v: s.set_input_value(c, r - s.padding, col - s.padding, v))
+        self.rows.weight_edited.connect(s.set_weight)
+        self.rows.input_hovered.connect(self._on_rows_input_hovered)
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.rows)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.scroll.viewport().installEventFilter(self)
+
+        # Right: the crop picker, the sum, the bias, the output.
+        self.crop_picker = CropPicker(CROP_SIZE_RANGE)
+        self.crop_picker.setObjectName("cropPanel")
+        self.crop_picker.size_chosen.connect(lambda size: self._apply_crop(size, s.crop_pos))
+        self.crop_picker.square_moved.connect(lambda row, col: self._apply_crop(s.crop_size, (row, col)))
+        self.kernel_combo = QComboBox(objectName="kernelCombo", toolTip="Which kernel (output channel) to step")
+        self.kernel_combo.activated.connect(s.set_kernel)
+        self.bias_spin = QDoubleSpinBox(objectName="biasInput", minimum=-1000, maximum=1000, decimals=2,
+                                        toolTip="The kernel's bias, shared by every output cell")
+        self.bias_spin.valueChanged.connect(s.set_bias)
+        kernel_row = QHBoxLayout()
+        kernel_row.addWidget(self.kernel_combo, 1)
+        kernel_row.addWidget(QLabel("bias"))
+        kernel_row.addWidget(self.bias_spin)
+        self.sum_line = self._label("sumLine", "font-size: 15pt;", rich=True)
+        self.output_value = self._label("outputValue", "font-size: 13pt;")
+        self.output_title = self._label("outputTitle")
+        self.output_grid = MatrixGrid(shading="signed")
+        self.output_grid.setObjectName("outputGrid")
+        self.output_grid.cell_clicked.connect(self._on_output_cell_clicked)
+        self.output_grid.cell_hovered.connect(self._on_output_cell_hovered)
+        self.formula = self._label("sizeFormula", rich=True)
+        self.error_label = self._label("settingsError",
+                                       "color: #a00; background: #fde8e8; padding: 6px; border-radius: 4px;")
+        self.error_label.hide()
+
+        right = QVBoxLayout()
+        right.addWidget(self.stepper)
+        right.addWidget(self.crop_picker)
+        right.addLayout(kernel_row)
+        right.addWidget(QLabel("<b>Sum of the channel sums, plus the bias</b>"))
+        for label in (self.sum_line, self.output_value, self.output_title):
+            right.addWidget(label)
+        right.addWidget(self.output_grid, 0, Qt.AlignmentFlag.AlignLeft)
+        right.addWidget(self.error_label)
+        right.addWidget(self.formula)
+        right.addStretch(1)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+        right_widget.setFixedWidth(350)
+        body = QHBoxLayout()
+        body.addWidget(self.scroll, 1)
+        body.addWidget(right_widget)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(examples)
+        outer.addLayout(settings)
+        outer.addLayout(body, 1)
+
+    # -- public API ----------------------------------------------------------------
+    def load_preset(self, key: str) -> None:
+        """Load one of :data:`~.presets.PRESETS` by key."""
+        self.stepper.set_playing(False)
+        self.state.load(example_for(key, self._picture, self.state.crop_size, self.state.crop_pos), key)
+
+    def use_kernel(self, weights, bias: float = 0.0, name: str = "the kernel") -> None:
+        """Step a kernel (C, k, k) sent by another lesson over a crop of the current image."""
+        self.stepper.set_playing(False)
+        try:
+            self.state.load(kernel_example(weights, bias, self._picture, self.state.crop_size,
+                                           self.state.crop_pos), "crop")
+        except ValueError as exc:  # the state is unchanged
+            self.commands.post_message(f"Cannot step {name} here: {exc}.", 10000)
+            return
+        self.commands.post_message(f"Stepping {name} over raw 0–255 pixels of the current image "
+                                   "(the network itself sees normalised values).", 10000)
+
+    def reset(self) -> None:
+        self.stepper.set_playing(False)
+        self.state.set_cursor(0)
+
+    def shutdown(self) -> None:
+        self.stepper.stop()
+        super().shutdown()
+
+    # -- app state -----------------------------------------------------------------
+    def _on_app_image_changed(self, *_args) -> None:
+        self.when_shown("image", self._refresh_picture)
+
+    def _refresh_picture(self) -> None:
+        self._picture = thumbnail(self.app_state.image)
+        self.crop_picker.set_picture(self._picture)
+        self._render_crop()
+        if self.state.preset == "crop":
+            self._apply_crop(self.state.crop_size, self.state.crop_pos)
+
+    def _on_app_pending_kernel(self, offer, *_args) -> None:
+        if offer is not None:
+            self.when_shown("kernel", self._take_pending_kernel)
+
+    def _take_pending_kernel(self) -> None:
+        offer = self.app_state.take_kernel()
+        if offer is not None:
+            self.use_kernel(offer.weights, offer.bias, offer.name)
+
+    # -- widget -> state -----------------------------------------------------------
+    def _apply_crop(self, size: int, pos: tuple[int, int]) -> None:
+        """Cut the square at ``pos`` from the picture; in the crop example its pixels become the input."""
+        if self.state.preset != "crop":
+            return
+        fitted, pos = clamp_crop(self._picture.shape, size, pos)
+        self.state.set_crop(crop_pixels(self._picture, fitted, pos, self.state.channels), size, pos)
+
+    def _on_channels_chosen(self, channels: int) -> None:
+        self.state.set_channels(channels)
+        if self.state.preset == "crop":  # grey pixels straight from the picture, as whole numbers
+            self._apply_crop(self.state.crop_size, self.state.crop_pos)
+
+    def _on_stepper_playing_changed(self, playing: bool) -> None:
+        if playing and self.state.cursor >= self.state.cells - 1:  # from the end: start again
+            self.state.set_cursor(0)
+
+    def _on_stepper_ticked(self) -> None:
+        if self.state.cursor >= self.state.cells - 1:
+            self.stepper.set_playing(False)
+        else:
+            self.state.step(1)
+
+    def _on_output_cell_clicked(self, row: int, col: int) -> None:
+        shape = self.state.output_shape()
+        if shape is not None:
+            self.state.set_cursor(row * shape[1] + col)
+
+    def _on_output_cell_hovered(self, cell) -> None:
+        self._hover_output = cell
+        self._show_hover_links()
+
+    def _on_rows_input_hovered(self, channel: int, cell) -> None:
+        self._hover_input = None if cell is None else (channel, *cell)
+        self._show_hover_links()
+
+    # -- state -> widgets ----------------------------------------------------------
+    def _render_preset(self, *_args) -> None:
+        with QSignalBlocker(self.preset_combo):
+            self.preset_combo.setCurrentIndex(self.preset_combo.findData(self.state.preset))
+        self.crop_picker.setVisible(self.state.preset == "crop")
+        self._relayout()
+
+    def _render_crop(self, *_args) -> None:
+        fitted, pos = clamp_crop(self._picture.shape, self.state.crop_size, self.state.crop_pos)
+        self.crop_picker.set_square(self.state.crop_size, pos, drawn=fitted)
+
+    def _render_speed(self, *_args) -> None:
+        self.stepper.set_speed(self.state.speed)
+
+    def _render_controls(self) -> None:
+        s = self.state
+        for spin, value in ((self.kernels_spin, s.kernel_count), (self.size_spin, s.kernel_size),
+                            (self.stride_spin, s.stride), (self.padding_spin, s.padding),
+                            (self.dilation_spin, s.dilation)):
+            with QSignalBlocker(spin):
+                spin.setValue(value)
+        with QSignalBlocker(self.channels_combo):
+            self.channels_combo.setCurrentText(str(s.channels))
+        with QSignalBlocker(self.kernel_combo):
+            if self.kernel_combo.count() != s.kernel_count:
+                self.kernel_combo.clear()
+                self.kernel_combo.addItems([f"Kernel {i + 1} of {s.kernel_count}" for i in range(s.kernel_count)])
+            self.kernel_combo.setCurrentIndex(s.kernel)
+        with QSignalBlocker(self.bias_spin):
+            self.bias_spin.setValue(float(s.b[s.kernel]) if s.kernel < len(s.b) else 0.0)
+
+    def _render(self, *_args) -> None:
+        """Everything that depends on the input, kernels and geometry."""
+        s = self.state
+        self._render_controls()
+        problem = s.problem()
+        if problem:  # only between two fields of one change (or set by hand): say so, draw nothing stale
+            self._show_no_output(f"<b>These settings do not fit together:</b> {problem}.", "")
+            self._render_step()
+            return
+        self.rows.set_channels(s.channel_names)
+        self.rows.set_inputs(np.pad(s.x, ((0, 0), (s.padding,) * 2, (s.padding,) * 2)), s.padding)
+        self.rows.set_kernels(s.w[s.kernel])
+        (c_in, h, w), k, (p, st, d) = s.x.shape, s.kernel_size, (s.padding, s.stride, s.dilation)
+        sizes = describe_output_size(h, k, st, p, d)
+        shape = s.output_shape()
+        if shape is None:
+            _, error = s.result()
+            self._show_no_output(f"<b>Impossible setting.</b> {error}. Make the kernel or dilation smaller, "
+                                 "or add padding.",
+                                 f"<b>Output size</b> (n = {h}, k = {k}, p = {p}, s = {st}, d = {d}):<br>"
+                                 f"{sizes} — no output")
+        else:
+            self.error_label.hide()
+            self.output_grid.show()
+            oh, ow = shape
+            width_line = "" if h == w else "<br>" + describe_output_size(w, k, st, p, d)
+            self.formula.setText(
+                f"<b>Output size</b> ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 with n = {h}, k = {k}, p = {p}, "
+                f"s = {st}, d = {d}:<br>{sizes}{width_line}<br>"
+                f"Input ({c_in}, {h}, {w}) → output <b>({s.kernel_count}, {oh}, {ow})</b>: "
+                f"one {oh}×{ow} feature map per kernel.")
+        self._render_step()
+        self._relayout()
+
+    def _show_no_output(self, why: str, formula: str) -> None:
+        self.error_label.setText(why)
+        self.error_label.show()
+        self.output_grid.hide()
+        self.output_title.setText("")
+        self.formula.setText(formula)
+
+    def _render_step(self, *_args) -> None:
+        """Everything that depends on the output cell being explained."""
+        s = self.state
+        output, _ = s.result()
+        cell = s.cursor_cell()
+        if output is None or cell is None or len(self.rows.rows) != s.channels:
+            self.rows.set_step(None, None, None)
+            self.sum_line.setText("—")
+            self.output_value.setText("")
+            self.position_label.setText("")
+            return
+        r, c = cell
+        step = conv_step(s.x, s.w[s.kernel], s.b[s.kernel], r, c, s.stride, s.padding, s.dilation)
+        self.rows.set_step([(int(a), int(b)) for a in step.rows for b in step.cols], step.products,
+                           step.channel_sums)
+        sums = " + ".join(_signed(format_number(v)) for v in step.channel_sums)
+        self.sum_line.setText(f"{sums} + {_signed(format_number(step.bias))} = <b>{format_number(step.value)}</b>")
+        self.output_value.setText(f"→ output cell ({r}, {c}) of feature map {s.kernel + 1}")
+        oh, ow = output.shape[1:]
+        self.output_title.setText(f"<b>Output</b> of kernel {s.kernel + 1}: {oh}×{ow} "
+                                  "(cells fill in as the kernel moves; click one to jump)")
+        index = r * ow + c
+        self.output_grid.set_values(output[s.kernel])
+        self.output_grid.set_hidden(np.arange(oh * ow).reshape(oh, ow) > index)
+        self.output_grid.set_highlight("window", [(r, c)])
+        self.position_label.setText(f"cell {index + 1} of {oh * ow}")
+        self._show_hover_links()
+
+    def _show_hover_links(self) -> None:
+        """Output hovered → its window on every channel; input hovered → every output cell that reads it."""
+        s = self.state
+        shape = None if s.problem() else s.output_shape()
+        k, st, d = s.kernel_size, s.stride, s.dilation
+        window, outputs = [], []
+        if shape is not None and self._hover_output is not None:
+            r, c = self._hover_output
+            if r < shape[0] and c < shape[1]:
+                window = window_cells(r, c, k, st, d)
+        if shape is not None and self._hover_input is not None:
+            outputs = outputs_reading(self._hover_input[1], self._hover_input[2], shape, k, st, d)
+        self.rows.set_hover_window(window)
+        self.output_grid.set_highlight("hover", outputs)
+
+    def _relayout(self) -> None:
+        """Size the cells so every channel row fits the visible area, numbers as large as possible."""
+        viewport = self.scroll.viewport()
+        self.rows.fit(viewport.width(), viewport.height())
+        shape = None if self.state.problem() else self.state.output_shape()
+        if shape is not None:
+            oh, ow = shape
+            room = self.height() - (560 if self.state.preset == "crop" else 360)
+            self.output_grid.set_cell_size(int(np.clip(min(330 / ow, max(80, room) / oh), 6, 52)))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+        if obj is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self, self._relayout)
+        return super().eventFilter(obj, event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._relayout)
