@@ -223,8 +223,3 @@ def transfer(base: nn.Module, task: str, head: str, data: DigitData, epochs: int
     yield Progress("done", epochs, epochs, batches, batches, total / len(f_train), correct / len(f_train),
                    val_loss.item(), val_hits / len(f_val), lr, time.perf_counter() - start,
                    extra={"model": model, "trained": trained, "frozen": frozen, "classes": classes, "head": head})
-
-
-def digit_accuracy(model: nn.Module, data: DigitData) -> float:
-    """Validation accuracy of a 10-class digit model."""
-    return evaluate(model, data.x_val, data.y_val)[1]
