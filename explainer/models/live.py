@@ -21,7 +21,7 @@ from torch import nn
 from ..data.readers import load_mnist
 from .digits import DigitCNN
 from .augment import augment_digits
-from .loop import Progress, evaluate, fit
+from .loop import Progress, fit
 
 ASSETS = pathlib.Path(__file__).resolve().parents[2] / "assets" / "samples"
 
