@@ -294,6 +294,9 @@ class DrawingPad(QWidget):
         self._strokes.append(self._current)
         self._tags.append(self.current_tag)
         self._current = None
+        # Re-render the finished stroke as one path (while drawing, segments are added one by one and their
+        # joins overlap), so the drawing is exactly what its strokes render to: a restored session reads the same.
+        self._render()
         self.stroke_finished.emit()
 
     def sizeHint(self):  # noqa: N802 (Qt override)
