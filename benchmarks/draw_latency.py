@@ -19,17 +19,17 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explainer.models import read_digit  # noqa: E402
 from explainer.ui.app import configure_runtime  # noqa: E402
-from explainer.ui.lessons.draw import DrawLesson, load_digit_model  # noqa: E402
-from explainer.ui.state import AppState  # noqa: E402
+from explainer.ui.lessons.draw import create, work  # noqa: E402
+from explainer.ui.state import AppState, Commands  # noqa: E402
 
 
 def main(runs: int = 100) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_runtime()
-    lesson = DrawLesson(AppState())
+    lesson = create(AppState(), Commands())
     lesson.resize(1100, 800)
     lesson.show()
-    payload = load_digit_model()
+    payload = work.load_digit_model()
     model = payload["model"]
     while lesson.is_busy():
         app.processEvents()
@@ -43,7 +43,7 @@ def main(runs: int = 100) -> int:
         start = time.perf_counter()
         reading = read_digit(model, image)
         mid = time.perf_counter()
-        lesson.draw_state.set_reading(reading)
+        lesson.show_reading(work.ReadingRequest(image, payload["levels"], None, ""), reading)
         lesson.grab()  # force a full repaint
         end = time.perf_counter()
         compute.append((mid - start) * 1000)
