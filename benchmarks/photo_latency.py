@@ -18,8 +18,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explainer import io  # noqa: E402
 from explainer.ui.app import configure_runtime  # noqa: E402
-from explainer.ui.lessons.photo import PhotoLesson, analyse_photo, to_network_input  # noqa: E402
-from explainer.ui.state import AppState  # noqa: E402
+from explainer.ui.lessons.photo import create  # noqa: E402
+from explainer.ui.lessons.photo.analysis import prepare_photo  # noqa: E402
+from explainer.ui.state import AppState, Commands  # noqa: E402
+from explainer.ui.workers import WorkResult  # noqa: E402
 
 
 def main(runs: int = 60) -> int:
@@ -28,23 +30,24 @@ def main(runs: int = 60) -> int:
     state = AppState()
     photo = io.load_image(io.sample_images()["chelsea"])
     state.set_image(photo, "chelsea.jpg")
-    lesson = PhotoLesson(state)
+    lesson = create(state, Commands())
     lesson.resize(1100, 820)
     lesson.show()
-    while lesson.photo.analysis is None or lesson.is_busy():
+    while lesson.shown is None or lesson.is_busy():
         app.processEvents()
+    request = lesson.shown["request"]
     compute, total = [], []
-    for _ in range(runs):
+    for i in range(runs):
         start = time.perf_counter()
-        small, _crop = to_network_input(photo)
-        analysis = analyse_photo(lesson.model, small)
+        value = prepare_photo(lesson.model, photo, lesson.state.selection)
         mid = time.perf_counter()
-        lesson.photo.set_analysis(analysis)
+        lesson._wanted_photo = request  # draw it as the runner would deliver the newest result
+        lesson._on_photo_analysed(WorkResult(i, value, context=request))
         lesson.grab()
         end = time.perf_counter()
         compute.append((mid - start) * 1000)
         total.append((end - start) * 1000)
-    for name, values in (("crop + resize + inference (worker)", compute),
+    for name, values in (("crop + resize + preview + inference (worker)", compute),
                          ("... + every layer's panels updated and repainted", total)):
         report(name, values)
     lesson.shutdown()

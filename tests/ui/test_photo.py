@@ -1,31 +1,74 @@
-"""The photo lesson: classification, every layer, exact channel detail, kernels, bad files."""
+"""The photo lesson: classification, every layer, exact channel detail, kernels, stale results, sessions."""
+
+import threading
 
 import numpy as np
 import pytest
-
 import torch
 from PIL import Image
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QLabel
 
 from explainer import io
 from explainer.models import CIFAR10_CLASSES
-from explainer.ui.app import MainWindow
-from explainer.ui.lessons.photo import PhotoLesson, to_network_input
-from explainer.ui.state import AppState
+from explainer.models.photo import PhotoCNN
+from explainer.ui.lessons.photo import create
+from explainer.ui.lessons.photo import view as photo_view
+from explainer.ui.lessons.photo.analysis import make_preview, prepare_photo, to_network_input
+from explainer.ui.lessons.photo.state import PhotoState, State
+from explainer.ui.state import AppState, Commands
+
+SETTLE_MS = 20000
+
+
+def settle(qtbot, lesson, timeout=SETTLE_MS):
+    """Wait until the model is loaded, a photo is drawn and no work is left."""
+    qtbot.waitUntil(lambda: lesson.model is not None and lesson.shown is not None and not lesson.is_busy(),
+                    timeout=timeout)
+
+
+def click_item(qtbot, graphics_view, item, x, y):
+    """Click point (x, y) of a pyqtgraph item (item coordinates) like a person would.
+
+    Waits until the view is laid out (a tab just brought forward resizes its plots first).
+    """
+    seen = []
+
+    def laid_out():
+        seen.append(graphics_view.mapFromScene(item.mapToScene(QPointF(x, y))))
+        return (graphics_view.isVisible() and len(seen) > 2 and seen[-1] == seen[-2] == seen[-3]
+                and graphics_view.viewport().rect().contains(seen[-1]))
+
+    qtbot.waitUntil(laid_out, timeout=5000)
+    qtbot.mouseClick(graphics_view.viewport(), Qt.MouseButton.LeftButton, pos=seen[-1])
+
+
+def build(qtbot, image_name="chelsea", app_state=None, commands=None):
+    app_state = app_state or AppState()
+    if image_name is not None:
+        app_state.set_image(io.load_image(io.sample_images()[image_name]), f"{image_name}.jpg")
+    lesson = create(app_state, commands or Commands())
+    qtbot.addWidget(lesson)
+    lesson.resize(1300, 850)
+    lesson.show()
+    settle(qtbot, lesson)
+    return lesson
 
 
 @pytest.fixture
 def lesson(qtbot):
-    state = AppState()
-    state.set_image(io.load_image(io.sample_images()["chelsea"]), "chelsea.jpg")
-    widget = PhotoLesson(state)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 800)
-    widget.show()
-    qtbot.waitUntil(lambda: widget.photo.analysis is not None and not widget.is_busy(), timeout=20000)
+    widget = build(qtbot)
     yield widget
     widget.shutdown()
 
+
+def open_channel(qtbot, lesson, key, channel):
+    lesson.state.select_channel(key, channel)
+    qtbot.waitUntil(lambda: lesson.detail is not None and lesson.detail["key"] == key
+                    and lesson.detail["channel"] == channel and not lesson.is_busy(), timeout=SETTLE_MS)
+
+
+# ---------------------------------------------------------------- the worker's arithmetic
 
 def test_network_input_is_a_centre_crop():
     image = np.zeros((40, 80, 3), np.float32)
@@ -35,83 +78,277 @@ def test_network_input_is_a_centre_crop():
     assert np.allclose(small, 1.0)
 
 
+def test_a_big_photo_becomes_a_small_preview_with_the_crop_scaled():
+    image = np.zeros((2000, 3000, 3), np.float32)
+    image[:, 500:2500] = 1.0  # the centre square is white
+    model = PhotoCNN(widths=(4,), convs=(1,)).eval()
+    result = prepare_photo(model, image)
+    assert max(result["preview"].shape[:2]) == 256 and result["preview"].shape[:2] == (171, 256)
+    top, left, height, width = result["crop"]
+    assert (top, height) == pytest.approx((0.0, 2000 * 171 / 2000))
+    assert (left, width) == pytest.approx((500 * 256 / 3000, 2000 * 256 / 3000))
+    assert result["crop_original"] == (0, 500, 2000)
+    assert np.allclose(result["input"], 1.0)
+    small = np.random.default_rng(0).random((20, 30, 3)).astype(np.float32)
+    assert make_preview(small).shape == (20, 30, 3)  # small photos are shown as they are
+
+
+# ---------------------------------------------------------------- what it shows
+
 def test_classifies_and_shows_every_layer(lesson):
-    p = lesson.photo.analysis["probabilities"]
+    p = lesson.shown["probabilities"]
     assert p.sum() == pytest.approx(1.0)
     top = CIFAR10_CLASSES[int(np.argmax(p))]
     assert lesson.findChild(QLabel, "photoPrediction").text().startswith(top)
-    titles = {k: t.text for k, t in lesson.layer_titles.items()}
+    assert [name for name, _ in lesson.top5.shown] == [CIFAR10_CLASSES[i] for i in np.argsort(p)[::-1][:5]]
+    assert "chelsea.jpg (451×300)" in lesson.findChild(QLabel, "photoCaption").text()
     convs = [m for m in lesson.model.modules() if isinstance(m, torch.nn.Conv2d)]
-    stages = [s for s in lesson.photo.analysis["stages"] if s.key != "input"]
-    assert list(titles) == [s.key for s in stages]  # one row per layer, in order
+    stages = [s for s in lesson.shown["stages"] if s.key != "input"]
+    assert lesson.overview.keys() == [s.key for s in stages]  # one row per layer, in order
     assert [s.key for s in stages if s.key.startswith("conv")] == [f"conv{i + 1}" for i in range(len(convs))]
+    titles = {key: lesson.overview.title(key) for key in lesson.overview.keys()}
     assert f"(1, {convs[0].out_channels}, 32, 32)" in titles["conv1"]
     for i, conv in enumerate(convs, start=1):  # every channel of every conv layer is shown
-        assert lesson.layer_views[f"conv{i}"].mosaic.channels == conv.out_channels
+        assert lesson.overview.maps(f"conv{i}").mosaic.channels == conv.out_channels
         assert str(next(s.shape for s in stages if s.key == f"conv{i}")) in titles[f"conv{i}"]
     assert "(1, 10)" in titles["output"]
-    x = torch.from_numpy(lesson.photo.analysis["input"].transpose(2, 0, 1).copy())[None]
+    x = torch.from_numpy(lesson.shown["input"].transpose(2, 0, 1).copy())[None]
     np.testing.assert_allclose(p, torch.softmax(lesson.model(x)[0], 0).detach().numpy(), rtol=1e-5, atol=1e-6)
+    # the photo is shown as a preview, with the centre crop outlined in preview pixels
+    preview = lesson.photo_view.image.image
+    assert preview.shape == (170, 256, 3)  # 451×300 shrunk to 256 pixels wide
+    crop = lesson.photo_view.marks["crop"]
+    scale = 256 / 451
+    assert crop.isVisible() and crop.rect().width() == pytest.approx(300 * scale)
+    assert crop.rect().left() == pytest.approx(75 * scale)
 
 
 @pytest.mark.parametrize("key, channel, pixels", [("conv1", 3, [(0, 0), (16, 20), (31, 31)]),
                                                   ("conv2", 17, [(5, 9), (31, 0)]),
                                                   ("conv4", 40, [(7, 7), (0, 15)]),
                                                   ("conv5", 70, [(3, 4), (7, 7)])])
-def test_channel_detail_numbers_equal_the_model(lesson, key, channel, pixels):
-    lesson.select_channel(key, channel)
-    stage = lesson.breakdown["stage"]
-    np.testing.assert_allclose(lesson.breakdown["relu"], stage.values[channel], atol=1e-4)
+def test_channel_detail_numbers_equal_the_model(qtbot, lesson, key, channel, pixels):
+    open_channel(qtbot, lesson, key, channel)
+    stage = lesson.detail["stage"]
+    np.testing.assert_allclose(lesson.detail["relu"], stage.values[channel], atol=1e-4)
+    assert f"channel {channel}" in lesson.detail_view.header.text()
+    centre = tuple(d // 2 for d in stage.values.shape[1:])  # no pixel chosen: the centre is spelled out
+    assert (lesson.pixel_numbers["row"], lesson.pixel_numbers["col"]) == centre
     for row, col in pixels:
-        lesson.select_pixel(row, col)
-        assert lesson.breakdown["pixel_relu"] == pytest.approx(float(stage.values[channel, row, col]), abs=1e-4)
-        step = lesson.breakdown["step"]
+        lesson.state.select_pixel(row, col)
+        numbers = lesson.pixel_numbers
+        assert (numbers["row"], numbers["col"]) == (row, col)
+        assert numbers["relu"] == pytest.approx(float(stage.values[channel, row, col]), abs=1e-4)
+        step = numbers["step"]
         assert step.value == pytest.approx(step.channel_sums.sum() + step.bias)
-        assert "The network's own activation" in lesson.pixel_text.text()
+        text = lesson.detail_view.pixel_text.text()
+        assert f"Pixel ({row}, {col})" in text and "The network's own activation" in text
 
 
-def test_kernel_patches_and_sending_a_kernel(qtbot, lesson):
-    lesson._on_kernel_patch_clicked(0.5, 4 * 2 + 0.5)  # the third patch in the first row
-    assert lesson.photo.selection == ("conv1", 2)
-    received, lessons = [], []
-    lesson.app_state.kernel_sent.connect(received.append)
-    lesson.app_state.lesson_requested.connect(lessons.append)
-    lesson.send_kernel()
-    assert received[0]["weights"].shape == (3, 3, 3) and lessons == ["convolution"]
-    assert received[0]["bias"] == pytest.approx(round(lesson.breakdown["bias"], 3))
+def test_layer_rows_and_kernel_patches_come_from_the_loaded_network(qtbot, monkeypatch):
+    torch.manual_seed(0)
+    small = PhotoCNN(widths=(8, 12), convs=(1, 2)).eval()
+    monkeypatch.setattr(photo_view, "load_photo_model", lambda: {
+        "model": small, "images": np.zeros((3, 32, 32, 3), np.float32), "labels": np.zeros(3, int)})
+    lesson = build(qtbot)
+    assert [k for k in lesson.overview.keys() if k.startswith("conv")] == ["conv1", "conv2", "conv3"]
+    assert lesson.overview.maps("conv1").mosaic.channels == 8
+    assert lesson.overview.maps("conv3").mosaic.channels == 12
+    assert "(1, 12, 16, 16)" in lesson.overview.title("conv3")
+    assert lesson.kernels.count == 8 and lesson.example_spin.maximum() == 2
+    open_channel(qtbot, lesson, "conv3", 11)
+    np.testing.assert_allclose(lesson.detail["relu"], lesson.stage("conv3").values[11], atol=1e-4)
+    assert "reads all 12 channels" in lesson.detail_view.header.text()
+    lesson.shutdown()
 
 
-def test_kernel_arrives_in_the_convolution_lesson(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
+# ---------------------------------------------------------------- both binding directions
+
+def test_widgets_set_the_state(qtbot, lesson):
+    lesson.source_combo.setFocus()
+    qtbot.keyClick(lesson.source_combo, Qt.Key.Key_Down)
+    assert lesson.state.source == "cifar"
+    qtbot.waitUntil(lambda: "CIFAR-10 validation photo #0" in lesson.caption.text() and not lesson.is_busy(),
+                    timeout=SETTLE_MS)
+    qtbot.keyClick(lesson.example_spin, Qt.Key.Key_Up)
+    assert lesson.state.example == 1
+    qtbot.waitUntil(lambda: "#1:" in lesson.caption.text() and not lesson.is_busy(), timeout=SETTLE_MS)
+    np.testing.assert_allclose(lesson.shown["input"], lesson.examples[1])
+    tab_bar = lesson.tabs.tabBar()
+    qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(1).center())
+    assert lesson.state.tab == 1
+    qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(0).center())
+    assert lesson.state.tab == 0
+
+
+def test_clicking_a_channel_a_kernel_patch_and_a_pixel(qtbot, lesson):
+    maps = lesson.overview.maps("conv2")
+    top, left = maps.mosaic.origin(5)
+    click_item(qtbot, lesson.overview, maps.image, left + 3.5, top + 3.5)
+    assert lesson.state.selection == ("conv2", 5) and lesson.state.tab == 1
+    assert lesson.tabs.currentIndex() == 1
+    qtbot.waitUntil(lambda: lesson.detail is not None and not lesson.is_busy(), timeout=SETTLE_MS)
+    relu = lesson.detail_view.views["relu"]
+    click_item(qtbot, lesson.detail_view.graphics, relu.image, 9.5, 4.5)  # x = column 9, y = row 4
+    assert lesson.state.pixel == (4, 9)
+    assert "Pixel (4, 9)" in lesson.detail_view.pixel_text.text()
+    lesson.state.tab = 0
+    y, x = lesson.kernels.patch_centre(2)
+    click_item(qtbot, lesson.left_plots, lesson.kernels.image, x, y)
+    assert lesson.state.selection == ("conv1", 2) and lesson.state.pixel is None
+    qtbot.waitUntil(lambda: lesson.detail is not None and not lesson.is_busy(), timeout=SETTLE_MS)
+    assert lesson.kernels.selection.isVisible() and lesson.send_button.isEnabled()
+
+
+def test_the_state_drives_the_widgets(qtbot, lesson):
+    lesson.state.source = "cifar"
+    assert lesson.source_combo.currentData() == "cifar"
+    lesson.state.example = 7
+    assert lesson.example_spin.value() == 7
+    qtbot.waitUntil(lambda: "#7:" in lesson.caption.text() and not lesson.is_busy(), timeout=SETTLE_MS)
+    label = CIFAR10_CLASSES[int(lesson.example_labels[7])]
+    assert f"a {label}" in lesson.caption.text()
+    assert not lesson.photo_view.marks["crop"].isVisible()  # all of a CIFAR-10 photo is the input
+    lesson.state.tab = 1
+    assert lesson.tabs.currentIndex() == 1
+    lesson.state.source = "image"
+    assert lesson.source_combo.currentData() == "image"
+    qtbot.waitUntil(lambda: "chelsea.jpg" in lesson.caption.text() and not lesson.is_busy(), timeout=SETTLE_MS)
+
+
+def test_pooling_layers_and_impossible_selections_are_explained(qtbot, lesson):
+    messages = []
+    lesson.commands.message_posted.connect(lambda text, ms: messages.append(text))
+    maps = lesson.overview.maps("pool1")
+    click_item(qtbot, lesson.overview, maps.image, 1.5, 1.5)
+    assert lesson.state.selection is None and "no kernels" in messages[-1]
+    lesson.state.select_channel("conv9", 0)
+    qtbot.waitUntil(lambda: not lesson.is_busy(), timeout=SETTLE_MS)
+    assert "no layer conv9" in lesson.detail_view.header.text() and lesson.detail is None
+    lesson.state.select_channel("conv1", 500)
+    assert "there is no channel 500" in lesson.detail_view.header.text()
+    open_channel(qtbot, lesson, "conv5", 1)  # 8×8 maps
+    lesson.state.select_pixel(20, 3)
+    assert "outside this 8×8 map" in lesson.detail_view.pixel_text.text() and lesson.pixel_numbers is None
+
+
+# ---------------------------------------------------------------- stale results and the GUI thread
+
+def test_an_open_channel_changes_together_with_the_photo(qtbot, lesson):
+    open_channel(qtbot, lesson, "conv2", 5)
+    lesson.state.select_pixel(6, 7)
+    details = lesson._detailer.latest_request
+    seen = []
+    lesson.photo_shown.connect(lambda: seen.append((lesson.detail, lesson.pixel_numbers, lesson.stage("conv2"))))
+    coffee = io.load_image(io.sample_images()["coffee"])
+    lesson.app_state.set_image(coffee, "coffee.jpg")
+    qtbot.waitUntil(lambda: bool(seen) and not lesson.is_busy(), timeout=SETTLE_MS)
+    detail, numbers, stage = seen[0]  # the moment the new photo is drawn, its channel detail is too
+    assert lesson.shown["request"].image is coffee and detail is not None and detail["stage"] is stage
+    np.testing.assert_allclose(detail["relu"], stage.values[5], atol=1e-4)
+    assert numbers["relu"] == pytest.approx(float(stage.values[5, 6, 7]), abs=1e-4)
+    assert lesson._detailer.latest_request == details  # worked out with the photo, not by a second request
+
+
+def test_a_late_result_never_shows_beside_a_newer_photo(qtbot, lesson, monkeypatch):
+    real = photo_view.prepare_photo
+    slow_photo = np.full((300, 400, 3), 0.2, np.float32)
+    slow_photo[:, :, 2] = 0.9  # a blue picture
+    new_photo = io.load_image(io.sample_images()["coffee"])
+    started, release = threading.Event(), threading.Event()
+
+    def prepare(model, image, *args, **kwargs):
+        if image is slow_photo:  # the old request: hold it until the newer photo has been submitted
+            started.set()
+            release.wait(10)
+        return real(model, image, *args, **kwargs)
+
+    monkeypatch.setattr(photo_view, "prepare_photo", prepare)
+    lesson.app_state.set_image(slow_photo, "old.png")
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    lesson.app_state.set_image(new_photo, "new.png")
+    release.set()
+    qtbot.waitUntil(lambda: not lesson.is_busy(), timeout=SETTLE_MS)
+    assert lesson._analyser.dropped == 1  # the old answer came back late and was dropped
+    shown = lesson.shown
+    assert shown["request"].image is new_photo
+    np.testing.assert_allclose(lesson.photo_view.image.image, make_preview(new_photo))
+    np.testing.assert_allclose(lesson.input_view.image.image, to_network_input(new_photo)[0])
+    assert "new.png" in lesson.caption.text() and "old.png" not in lesson.caption.text()
+    expected = real(lesson.model, new_photo)["probabilities"]
+    best = int(np.argmax(expected))
+    assert lesson.prediction.text().startswith(CIFAR10_CLASSES[best])
+    np.testing.assert_allclose(shown["probabilities"], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_big_photo_is_prepared_off_the_gui_thread_and_only_when_shown(qtbot, lesson, monkeypatch):
+    real = photo_view.prepare_photo
+    threads = []
+    monkeypatch.setattr(photo_view, "prepare_photo",
+                        lambda *a, **k: (threads.append(threading.current_thread()), real(*a, **k))[1])
+    lesson.hide()  # another lesson is in front
+    requests = lesson._analyser.latest_request
+    big = np.random.default_rng(1).random((2000, 3000, 3)).astype(np.float32)
+    lesson.app_state.set_image(big, "big.png")
+    assert lesson._analyser.latest_request == requests and lesson.is_stale()  # hidden: noted, no work
+    lesson.show()
+    assert lesson._analyser.latest_request == requests + 1 and not lesson.is_stale()
+    qtbot.waitUntil(lambda: lesson.shown["request"].image is big and not lesson.is_busy(), timeout=SETTLE_MS)
+    assert threads and threading.main_thread() not in threads
+    assert max(lesson.photo_view.image.image.shape[:2]) <= 256  # a preview is drawn, never the 3000×2000 photo
+    assert "big.png (3000×2000)" in lesson.caption.text()
+
+
+# ---------------------------------------------------------------- kernels to the convolution lesson
+
+def test_sending_a_kernel(qtbot, lesson):
+    offers, lessons = [], []
+    lesson.app_state.events.pending_kernel.connect(lambda offer: offers.append(offer))
+    lesson.commands.lesson_requested.connect(lessons.append)
+    assert not lesson.send_button.isEnabled()
+    open_channel(qtbot, lesson, "conv1", 2)
+    qtbot.mouseClick(lesson.send_button, Qt.MouseButton.LeftButton)
+    assert lessons == ["convolution"] and len(offers) == 1
+    offer = offers[0]
+    assert offer.weights.shape == (3, 3, 3) and offer.name == "photo network conv1 kernel 2"
+    np.testing.assert_allclose(offer.weights, np.round(lesson.detail["kernel"], 3))
+    assert offer.bias == pytest.approx(round(lesson.detail["bias"], 3))
+    open_channel(qtbot, lesson, "conv2", 0)  # only first-layer (RGB) kernels fit the convolution lesson
+    assert not lesson.send_button.isEnabled()
+
+
+def test_a_kernel_sent_from_the_window_opens_the_convolution_lesson(qtbot, window):
+    offers = []
+    window.app_state.events.pending_kernel.connect(lambda offer: offers.append(offer))
     window.app_state.set_image(io.load_image(io.sample_images()["coffee"]), "coffee.jpg")
     photo = window.show_lesson("photo")
-    qtbot.waitUntil(lambda: photo.photo.analysis is not None and not photo.is_busy(), timeout=20000)
-    photo.select_channel("conv1", 5)
-    photo.send_kernel()
+    settle(qtbot, photo)
+    open_channel(qtbot, photo, "conv1", 5)
+    photo.send_button.click()
     assert window.current_lesson_id == "convolution"
-    conv = window.lesson("convolution")
-    np.testing.assert_allclose(conv.conv.w[0], np.round(photo.breakdown["kernel"], 3))
-    assert conv.conv.x.shape[0] == 3 and conv.conv.padding == 1
-    window.close()
+    assert offers and offers[0] is not None and offers[0].name == "photo network conv1 kernel 5"
+    np.testing.assert_allclose(offers[0].weights, np.round(photo.detail["kernel"], 3))
+    conv = window.lesson("convolution")  # it took the offer and steps that kernel over the photo
+    assert window.app_state.pending_kernel is None
+    np.testing.assert_allclose(conv.state.w[0], np.round(photo.detail["kernel"], 3))
+    assert conv.state.x.shape[0] == 3 and conv.state.padding == 1
 
 
-def test_bad_file_shows_a_message_and_keeps_the_photo(qtbot, tmp_path, monkeypatch):
+# ---------------------------------------------------------------- files, examples
+
+def test_bad_file_shows_a_message_and_keeps_the_photo(qtbot, tmp_path, monkeypatch, window):
     import explainer.ui.app as app_module
 
     dialogs = []  # the modal dialog would block the test: record what it would say instead
     monkeypatch.setattr(app_module, "show_error", lambda parent, title, message, **kw: dialogs.append(message))
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
     good = tmp_path / "red.png"
     Image.new("RGB", (64, 48), (200, 30, 30)).save(good)
-    with qtbot.waitSignal(window.app_state.image_changed, timeout=5000):
-        window.open_image(good, show_dialog=False)
+    window.open_image(good, show_dialog=False)
+    qtbot.waitUntil(lambda: window.app_state.image_name == "red.png", timeout=5000)
     photo = window.show_lesson("photo")
-    qtbot.waitUntil(lambda: photo.photo.analysis is not None and not photo.is_busy(), timeout=20000)
-    before = photo.photo.analysis["input"].copy()
+    qtbot.waitUntil(lambda: photo.shown is not None and "red.png" in photo.caption.text()
+                    and not photo.is_busy(), timeout=SETTLE_MS)
+    before = photo.shown["input"].copy()
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 broken")
     with qtbot.waitSignal(window.image_load_failed, timeout=5000):
@@ -119,14 +356,87 @@ def test_bad_file_shows_a_message_and_keeps_the_photo(qtbot, tmp_path, monkeypat
     qtbot.waitUntil(lambda: not window.is_busy(), timeout=10000)
     assert "broken.jpg" in window.statusBar().currentMessage()
     assert len(dialogs) == 1 and "broken.jpg" in dialogs[0]
-    np.testing.assert_array_equal(photo.photo.analysis["input"], before)
-    window.close()
+    np.testing.assert_array_equal(photo.shown["input"], before)
+    assert "red.png" in photo.caption.text()
 
 
 def test_cifar_examples(qtbot, lesson):
-    if len(lesson.examples) == 0:
-        pytest.skip("no CIFAR-10 examples bundled")
-    lesson.source_combo.setCurrentIndex(lesson.source_combo.findData("cifar"))
-    with qtbot.waitSignal(lesson.analysis_shown, timeout=10000):
+    assert len(lesson.examples) > 12, "the bundled CIFAR-10 photos are missing"
+    with qtbot.waitSignal(lesson.photo_shown, timeout=SETTLE_MS):
         lesson.example_spin.setValue(12)
-    np.testing.assert_allclose(lesson.photo.analysis["input"], lesson.examples[12])
+    assert lesson.state.source == "cifar" and lesson.state.example == 12
+    np.testing.assert_allclose(lesson.shown["input"], lesson.examples[12])
+
+
+def test_without_a_photo_it_says_what_to_do(qtbot):
+    lesson = create(AppState(), Commands())
+    qtbot.addWidget(lesson)
+    lesson.show()
+    qtbot.waitUntil(lambda: lesson.model is not None and not lesson.is_busy(), timeout=SETTLE_MS)
+    assert "Open a photo" in lesson.prediction.text() and lesson.shown is None
+    lesson.state.choose_example(3)
+    qtbot.waitUntil(lambda: lesson.shown is not None and not lesson.is_busy(), timeout=SETTLE_MS)
+    assert "#3:" in lesson.caption.text()
+    lesson.shutdown()
+
+
+# ---------------------------------------------------------------- state and sessions
+
+def non_default_state() -> PhotoState:
+    state = PhotoState()
+    state.choose_example(7)
+    state.select_channel("conv2", 5)
+    state.select_pixel(3, 4)
+    state.tab = 1
+    return state
+
+
+def test_state_round_trip():
+    state = non_default_state()
+    again = State.from_dict(state.to_dict())
+    for name in ("source", "example", "selection", "pixel", "tab"):
+        assert getattr(again, name) == getattr(state, name)
+    assert again.selection == ("conv2", 5) and again.pixel == (3, 4) and again.source == "cifar"
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"source": "video"}, "photo source"),
+    ({"example": 100}, "CIFAR-10 photo number"),
+    ({"example": -1}, "CIFAR-10 photo number"),
+    ({"example": "seven"}, "whole number"),
+    ({"selection": ["pool1", 2]}, "convolution"),
+    ({"selection": ["conv1", -3]}, "0 or more"),
+    ({"selection": ["conv1", 2], "pixel": [-1, 4]}, "0 or more"),
+    ({"selection": None, "pixel": [1, 4]}, "no channel"),
+    ({"tab": 5}, "tab"),
+    ({"zoom": 2}, "unknown field"),
+])
+def test_malformed_state_is_refused_and_nothing_changes(qtbot, lesson, bad, words):
+    lesson.state.select_channel("conv1", 1)
+    before = lesson.state.to_dict()
+    data = {**before, **bad}
+    with pytest.raises(ValueError, match=words):
+        lesson.restore_state(data)
+    assert lesson.state.to_dict() == before
+
+
+def test_session_round_trip(qtbot, window, make_window, tmp_path):
+    window.app_state.set_image(io.load_image(io.sample_images()["coffee"]), "coffee.jpg")
+    photo = window.show_lesson("photo")
+    settle(qtbot, photo)
+    photo.state.update_from(non_default_state())
+    qtbot.waitUntil(lambda: photo.pixel_numbers is not None and not photo.is_busy(), timeout=SETTLE_MS)
+    path = window.save_session(tmp_path / "photo.convlens")
+    other = make_window()
+    other.load_session(path)
+    again = other.lesson("photo")
+    assert other.current_lesson_id == "photo"
+    qtbot.waitUntil(lambda: again.pixel_numbers is not None and not again.is_busy(), timeout=SETTLE_MS)
+    assert again.state.to_dict() == photo.state.to_dict()
+    assert again.source_combo.currentData() == "cifar" and again.example_spin.value() == 7
+    assert again.tabs.currentIndex() == 1
+    assert again.caption.text() == photo.caption.text() and "#7:" in again.caption.text()
+    assert again.prediction.text() == photo.prediction.text()
+    assert again.detail_view.header.text() == photo.detail_view.header.text()
+    assert "Pixel (3, 4)" in again.detail_view.pixel_text.text()
+    assert again.detail_view.pixel_text.text() == photo.detail_view.pixel_text.text()

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
@@ -91,7 +91,7 @@ class ClickableImageItem(pg.ImageItem):
         self.setAcceptHoverEvents(True)
 
     def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph override)
-        if self.click_handler is not None and ev.button() == 1:
+        if self.click_handler is not None and ev.button() == Qt.MouseButton.LeftButton:
             pos = ev.pos()
             self.click_handler(pos.y(), pos.x())
             ev.accept()

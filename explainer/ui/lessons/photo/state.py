@@ -1,0 +1,83 @@
+"""The photo lesson's whole state (no Qt): which photo, which channel, which pixel, which tab.
+
+What the network computes from it (the 32×32 input, every layer, the
+probabilities, a channel's breakdown) is derived in a worker and never saved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from psygnal import evented
+
+from ...evented import StateModel, check_choice, check_range
+
+#: Where the photo comes from: the app's current image, or a bundled CIFAR-10 validation photo.
+SOURCES = ("image", "cifar")
+#: How many held-out CIFAR-10 photos the app bundles (assets/samples/cifar10_heldout.npz).
+EXAMPLE_LIMIT = 100
+#: The lesson's tabs, in order.
+TABS = ("Every layer", "Channel detail")
+
+
+@evented
+@dataclass
+class PhotoState(StateModel):
+    """Fields (each with a signal ``events.<field>``)
+
+    source : "image" or "cifar"
+    example : int
+        The CIFAR-10 photo shown when ``source`` is "cifar" (0 .. EXAMPLE_LIMIT - 1).
+    selection : (layer key, channel) or None
+        The conv channel opened in the channel detail, e.g. ``("conv2", 17)``.
+    pixel : (row, col) or None
+        The output pixel whose numbers are spelled out; None means the centre of the map.
+    tab : int
+        0 = every layer, 1 = channel detail.
+    """
+
+    state_name = "the photo lesson's state"
+
+    source: str = "image"
+    example: int = 0
+    selection: tuple[str, int] | None = None
+    pixel: tuple[int, int] | None = None
+    tab: int = 0
+
+    def validate(self) -> None:
+        check_choice("the photo source", self.source, SOURCES)
+        check_range("the CIFAR-10 photo number", self.example, 0, EXAMPLE_LIMIT - 1)
+        check_range("the tab", self.tab, 0, len(TABS) - 1)
+        if self.selection is not None:
+            key, channel = self.selection
+            if not re.fullmatch(r"conv[1-9][0-9]*", key):
+                raise ValueError(f"the selected layer must be a convolution such as conv1, got {key!r} "
+                                 "(pooling and dense layers have no kernels to open)")
+            if channel < 0:
+                raise ValueError(f"the selected channel must be 0 or more, got {channel}")
+        if self.pixel is not None:
+            row, col = self.pixel
+            if row < 0 or col < 0:
+                raise ValueError(f"the selected pixel must have a row and column of 0 or more, got ({row}, {col})")
+            if self.selection is None:
+                raise ValueError("a pixel is selected but no channel: select a channel first")
+
+    # -- setters with a rule ---------------------------------------------------
+    def choose_example(self, index: int) -> None:
+        """Show CIFAR-10 photo ``index`` (switches the source to the bundled photos)."""
+        self.example = int(index)
+        self.source = "cifar"
+
+    def select_channel(self, key: str, channel: int) -> None:
+        """Open ``channel`` of conv layer ``key``; the pixel goes back to the centre of the new map."""
+        selection = (str(key), int(channel))
+        if selection != self.selection:
+            self.pixel = None
+            self.selection = selection
+
+    def select_pixel(self, row: int, col: int) -> None:
+        self.pixel = (int(row), int(col))
+
+
+State = PhotoState

@@ -1,0 +1,123 @@
+"""How one conv channel is computed: the input channels it reads, its kernel slices,
+each slice's response, their sum, plus bias, then ReLU; click a pixel for its numbers.
+
+The widget shows a breakdown it is given (see ``channel_breakdown`` in the
+photo lesson's analysis); it computes nothing and keeps no lesson data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ...core import format_number
+from .maps import ACTIVATION_CMAP, SIGNED_CMAP, MapsView, colormap
+
+#: The maps in rows of their own: key, colours, title.
+_STACKED = (("input", ACTIVATION_CMAP, "input channels it reads"),
+            ("kernel", SIGNED_CMAP, "its kernel slice for each input channel (batch norm folded in)"),
+            ("responses", SIGNED_CMAP, "each input channel convolved with its slice"))
+#: The three single maps side by side at the bottom.
+_SIDE_BY_SIDE = (("sum", SIGNED_CMAP, "sum of the responses"),
+                 ("pre", SIGNED_CMAP, "+ bias"),
+                 ("relu", ACTIVATION_CMAP, "ReLU = the channel (click a pixel)"))
+
+
+def _limit(values: np.ndarray, percentile: float | None = None) -> float:
+    magnitude = np.abs(values)
+    top = float(np.percentile(magnitude, percentile)) if percentile else float(magnitude.max())
+    return top or float(magnitude.max()) or 1.0
+
+
+class ChannelSumsView(QWidget):
+    """Header text, six map panels and a line with the numbers of one pixel.
+
+    Signals
+    -------
+    pixel_clicked(int, int)
+        (row, col) clicked in the sum, + bias or ReLU map.
+    """
+
+    pixel_clicked = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.header = QLabel(objectName="channelDetailText")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setObjectName("channelDetailView")
+        self.views: dict[str, MapsView] = {}
+        self.titles: dict[str, pg.LabelItem] = {}
+        for row, (key, cmap, title) in enumerate(_STACKED):
+            self.titles[key] = self.graphics.addLabel(title, row=2 * row, col=0, colspan=3, size="9pt",
+                                                      justify="left")
+            self.views[key] = MapsView(cmap=cmap, columns=32, parent=self)
+            self.graphics.addItem(self.views[key].view, row=2 * row + 1, col=0, colspan=3)
+        for col, (key, cmap, title) in enumerate(_SIDE_BY_SIDE):
+            self.titles[key] = self.graphics.addLabel(title, row=6, col=col, size="9pt")
+            self.views[key] = MapsView(cmap=cmap, columns=1, parent=self)
+            self.graphics.addItem(self.views[key].view, row=7, col=col)
+            self.views[key].cell_clicked.connect(lambda _c, r, q: self.pixel_clicked.emit(r, q))
+        self.graphics.ci.layout.setRowStretchFactor(7, 4)
+        for col in range(3):
+            self.graphics.ci.layout.setColumnStretchFactor(col, 1)
+        self.pixel_text = QLabel(objectName="pixelNumbers")
+        self.pixel_text.setWordWrap(True)
+        self.pixel_text.setTextFormat(Qt.TextFormat.RichText)
+        self.pixel_text.setStyleSheet("background: #fff8ec; padding: 6px; border-radius: 4px;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.pixel_text)
+
+    def show_breakdown(self, info: dict, header: str) -> None:
+        """Show a breakdown: ``input`` (C, H, W), ``kernel`` (C, k, k), ``responses``, ``sum``, ``pre``, ``relu``."""
+        self.header.setText(header)
+        x = np.asarray(info["input"])
+        signed = bool(x.min() < 0)
+        limit_in = _limit(x, 99.5)
+        self.views["input"].image.setColorMap(colormap(SIGNED_CMAP if signed else ACTIVATION_CMAP))
+        self.views["input"].set_maps(x, (-limit_in, limit_in) if signed else (0.0, limit_in))
+        self.titles["input"].setText(f"input channels it reads ({x.shape[0]})")
+        limit_k = _limit(info["kernel"])
+        self.views["kernel"].set_maps(info["kernel"], (-limit_k, limit_k))
+        limit_r = _limit(info["responses"])
+        self.views["responses"].set_maps(info["responses"], (-limit_r, limit_r))
+        limit_s = _limit(info["pre"])
+        for key in ("sum", "pre"):
+            self.views[key].set_maps(np.asarray(info[key])[None], (-limit_s, limit_s))
+        self.views["relu"].set_maps(np.asarray(info["relu"])[None], (0.0, limit_s))
+
+    def show_message(self, text: str) -> None:
+        """No channel to show: explain why and empty the panels."""
+        self.header.setText(text)
+        self.pixel_text.setText("")
+        for view in self.views.values():
+            view.clear()
+
+    def mark_pixel(self, row: int | None, col: int | None = None) -> None:
+        """Outline (row, col) in the sum, + bias and ReLU maps; None hides the outlines."""
+        for key in ("sum", "pre", "relu"):
+            self.views[key].mark(None if row is None else 0, row or 0, col or 0)
+
+    def show_pixel(self, step, relu: float, network_value: float) -> None:
+        """Spell out one output pixel: a :class:`~explainer.core.ConvStep`, its ReLU and the network's own value."""
+        self.mark_pixel(step.row, step.col)
+        sums = [format_number(v, 3) for v in step.channel_sums]
+        shown = " + ".join(f"({s})" if s.startswith("−") else s for s in sums[:8])
+        more = f" + … ({len(sums) - 8} more)" if len(sums) > 8 else ""
+        self.pixel_text.setText(
+            f"Pixel ({step.row}, {step.col}): per-channel sums {shown}{more} = "
+            f"{format_number(step.channel_sums.sum(), 4)}; + bias {format_number(step.bias, 4)} = "
+            f"{format_number(step.value, 4)}; ReLU → <b>{format_number(relu, 4)}</b>. "
+            f"The network's own activation: {format_number(network_value, 4)}.")
+
+    def show_pixel_outside(self, row: int, col: int, height: int, width: int) -> None:
+        """The chosen pixel (row, col) is not in the height×width map shown."""
+        self.mark_pixel(None)
+        self.pixel_text.setText(f"Pixel ({row}, {col}) is outside this {height}×{width} map; "
+                                "click a pixel of the map.")
