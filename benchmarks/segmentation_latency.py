@@ -26,8 +26,9 @@ from PySide6.QtCore import QEvent, QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explainer.ui.app import configure_runtime  # noqa: E402
-from explainer.ui.lessons.segmentation import SegmentationLesson, segment  # noqa: E402
-from explainer.ui.state import AppState  # noqa: E402
+from explainer.ui.lessons.segmentation import create  # noqa: E402
+from explainer.ui.lessons.segmentation.compute import SceneInput, segment  # noqa: E402
+from explainer.ui.state import AppState, Commands  # noqa: E402
 
 
 class PaintCounter(QObject):
@@ -46,12 +47,12 @@ class PaintCounter(QObject):
 def main(runs: int = 60) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_runtime()
-    lesson = SegmentationLesson(AppState())
+    lesson = create(AppState(), Commands())
     lesson.resize(1100, 820)
     lesson.show()
     while lesson.models is None or lesson.is_busy():
         app.processEvents()
-    lesson.set_class(4)
+    lesson.state.draw_class = 4
     lesson.pad.add_stroke([(20, 15), (12, 50), (40, 50)])
     lesson.pad.add_stroke([(34, 30), (34, 80)])
     while lesson.is_busy():
@@ -63,21 +64,21 @@ def main(runs: int = 60) -> int:
         widget.installEventFilter(counter)
     compute, refresh, full = [], [], []
     paints = []
-    lesson.pad.blockSignals(True)  # the loop below runs the lesson's work itself
+    lesson.pad.blockSignals(True)  # the loop below runs the lesson's work itself (the state keeps the 4)
     for run in range(2 * runs):
         # Alternate between two drawings (a small "2" added and removed), so every refresh shows new
         # numbers and the table really changes, as it does while someone draws. Not timed.
         if (run // 2) % 2 == 0:
-            lesson.set_class(2)
+            lesson.state.draw_class = 2
             lesson.pad.add_stroke([(60, 60), (75, 58), (62, 78), (78, 78)])
         else:
             lesson.pad.undo()
         app.processEvents()
         start = time.perf_counter()
         image, truth = lesson.pad.image(), lesson.drawn_truth()
-        lesson.results = segment(lesson.live_models, image, truth)
+        results = segment(lesson.live_models, image, truth)
         mid = time.perf_counter()
-        lesson._show_results()
+        lesson._show_results(results, SceneInput(image, truth))
         if run % 2 == 0:  # what the app does: repaint what changed from the event loop
             before = counter.count
             app.processEvents()

@@ -50,6 +50,8 @@ def array_field(factory):
 
 def encode(value: Any) -> Any:
     """A JSON-ready copy of ``value`` (ndarray, tuple, list, dict, number, str, bool, None)."""
+    if isinstance(value, StateModel):  # a nested state (e.g. a widget's own state inside a lesson's)
+        return value.to_dict()
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             raise TypeError(f"cannot save an array of dtype {value.dtype}")
@@ -229,7 +231,11 @@ class StateModel:
         if type(other) is not type(self):
             raise TypeError(f"cannot update a {type(self).__name__} from a {type(other).__name__}")
         for f in self._session_fields():
-            setattr(self, f.name, getattr(other, f.name))
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, StateModel) and type(mine) is type(theirs):
+                mine.update_from(theirs)  # keep the nested state object: views stay connected to it
+            else:
+                setattr(self, f.name, theirs)
 
     def restore(self, data: Any) -> None:
         """Validate ``data`` completely, then apply it (nothing changes if it is refused)."""
