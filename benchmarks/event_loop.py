@@ -133,8 +133,16 @@ def main() -> int:
         window.open_image(path, show_dialog=False)
         run_until(app, lambda p=path: window.app_state.image_name == p.name and idle(window))
         results[lesson_id] = (monitor.stop(), switch)
+        # The same switch with nothing stale: what showing (laying out, painting) the page costs by itself.
+        window.show_lesson("network" if lesson_id != "network" else "pooling")
+        run_until(app, lambda: idle(window), settle_ms=100)
+        monitor.start()
+        window.show_lesson(lesson_id)
+        run_until(app, lambda: idle(window), settle_ms=100)
+        plain = monitor.stop()
         print(f"{lesson_id:>13}: open a 3000×2000 photo: longest stall {results[lesson_id][0]:5.1f} ms; "
-              f"switching to the lesson (stale refresh): {switch:5.1f} ms", flush=True)
+              f"switching to the lesson: {switch:5.1f} ms with a stale refresh, {plain:5.1f} ms with nothing "
+              "stale", flush=True)
 
     window.show_lesson("draw")
     run_until(app, lambda: idle(window))
@@ -144,8 +152,9 @@ def main() -> int:
     run_until(app, lambda: idle(window))
     drawing = monitor.stop()
     print(f"{'draw':>13}: drawing a digit (60 Hz mouse moves): longest stall {drawing:5.1f} ms")
-    worst = max(max(v) for v in results.values())
-    print(f"longest stall overall: {max(worst, drawing):.1f} ms (target 16 ms)")
+    worst = max(v[0] for v in results.values())
+    print(f"longest stall while a photo is opened or a digit drawn: {max(worst, drawing):.1f} ms (target 16 ms)")
+    print(f"longest lesson switch: {max(v[1] for v in results.values()):.1f} ms")
     window.close()
     return 0
 
