@@ -15,7 +15,6 @@ from explainer.ui.lessons.draw import create, work
 from explainer.ui.lessons.draw.describe import DETAIL_HINT
 from explainer.ui.lessons.draw.state import DrawState
 from explainer.ui.lessons.draw.view import EMPTY_PAD_TEXT
-from explainer.ui.state import AppState, Commands
 from explainer.ui.widgets.drawing_pad import DrawingPad, render_strokes
 from explainer.ui.widgets.preprocessing_strip import SCALED_TITLE
 
@@ -77,16 +76,6 @@ def draw_and_wait(qtbot, lesson, strokes):
 def ready(qtbot, lesson):
     qtbot.waitUntil(lambda: lesson.model is not None and not lesson.is_busy(), timeout=20000)
     return lesson
-
-
-@pytest.fixture
-def app_state():
-    return AppState()
-
-
-@pytest.fixture
-def commands():
-    return Commands()
 
 
 def build(qtbot, app_state, commands):
