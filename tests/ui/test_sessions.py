@@ -182,3 +182,35 @@ def test_command_line_opens_a_session(window, tmp_path):
                             capture_output=True, text=True, timeout=120, cwd=REPO)
     assert result.returncode == 2
     assert "bad.convlens" in result.stderr
+
+
+def test_the_issue_walkthrough_kernel_on_cell_4_and_a_seven_in_one_session(make_window, qtbot, tmp_path):
+    """Tried as a new user would: step to cell 4 of 25 with →, draw a 7, save, open in a new window."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from tests.ui.test_draw import draw_and_wait, predicted, ready, seven
+
+    first = make_window()
+    first.activateWindow()
+    qtbot.waitUntil(first.isActiveWindow, timeout=5000)  # keyboard shortcuts go to the active window
+    convolution = first.show_lesson("convolution")
+    qtbot.waitExposed(convolution)
+    convolution.setFocus()
+    for _ in range(3):
+        qtbot.keyClick(convolution, Qt.Key.Key_Right)
+    assert convolution.findChild(QLabel, "positionLabel").text() == "cell 4 of 25"
+    draw = ready(qtbot, first.show_lesson("draw"))
+    draw.clear()
+    assert draw_and_wait(qtbot, draw, seven()) == "7"
+    path = first.save_session(tmp_path / "lesson.convlens")
+
+    second = make_window()
+    second.load_session(path)
+    again = ready(qtbot, second.lesson("draw"))
+    assert second.current_lesson_id == "draw"
+    assert again.pad.strokes() == draw.pad.strokes()
+    assert predicted(again) == "7"
+    restored = second.show_lesson("convolution")
+    assert restored.findChild(QLabel, "positionLabel").text() == "cell 4 of 25"
+    assert restored.findChild(QLabel, "sumLine").text() == convolution.findChild(QLabel, "sumLine").text()
