@@ -77,7 +77,10 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     else:
         optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     batches = (len(x_train) + batch_size - 1) // batch_size
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * batches, pct_start=0.25)
+    # OneCycleLR divides by zero when its warm-up phase has no whole step (few epochs × batches): plan at
+    # least 10 steps; a very short run then simply stops before the schedule ends.
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=max(10, epochs * batches),
+                                                   pct_start=0.25)
     best_acc, best_state = -1.0, None
     start_time = time.perf_counter()
     for epoch in range(1, epochs + 1):

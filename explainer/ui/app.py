@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -384,6 +384,7 @@ class MainWindow(QMainWindow):
             "lesson": self._current or LESSON_IDS[0],
             "image": image,
             "drawing": state.to_dict(),
+            "digit_model": state.digit_model_name,
             "lessons": {lesson_id: lesson.state.to_dict() for lesson_id, lesson in self._lessons.items()},
         }
 
@@ -401,7 +402,7 @@ class MainWindow(QMainWindow):
         if version != SESSION_VERSION:
             raise ValueError(f"this session has format version {version!r}; this ConvLens reads version "
                              f"{SESSION_VERSION}")
-        unknown = sorted(set(data) - {"format", "version", "lesson", "image", "drawing", "lessons"})
+        unknown = sorted(set(data) - {"format", "version", "lesson", "image", "drawing", "lessons", "digit_model"})
         if unknown:
             raise ValueError(f"the session has unknown parts: {', '.join(unknown)}")
         lesson = data.get("lesson")
@@ -429,22 +430,35 @@ class MainWindow(QMainWindow):
             if lesson_id not in LESSON_IDS:
                 raise ValueError(f"the session has a state for an unknown lesson {lesson_id!r}")
             states[lesson_id] = state_class(lesson_id).from_dict(saved, f"the {lesson_id} lesson's state")
-        return {"lesson": lesson, "image": image, "png": png, "app": app, "lessons": states}
+        digit_model = data.get("digit_model")
+        if digit_model is not None and not isinstance(digit_model, str):
+            raise ValueError("the session's digit model should be a name")
+        return {"lesson": lesson, "image": image, "png": png, "app": app, "lessons": states,
+                "digit_model": digit_model}
 
-    def restore_session(self, data) -> None:
+    def restore_session(self, data) -> list[str]:
         """Put the window in the state ``data`` describes (from :meth:`session`).
 
         Everything is validated first: a malformed session raises ``ValueError``
-        and changes nothing.
+        and changes nothing. Returns notes for the user (an image that is no
+        longer there, a digit model that sessions do not carry).
         """
         checked = self.check_session(data)
-        app = checked["app"]
-        strokes, background = app.drawing_strokes, app.drawing_background
-        rendered = render_strokes(strokes, background) if strokes or background is not None else None
-        self.app_state.set_drawing(rendered, strokes, background)
-        for lesson_id, saved in checked["lessons"].items():
-            lesson = self._lessons.get(lesson_id) or self._build_lesson(lesson_id)
-            lesson.state.update_from(saved)
+        notes = []
+        before_drawing = self.app_state.to_dict()
+        before = {lesson_id: lesson.state.to_dict() for lesson_id, lesson in self._lessons.items()}
+        try:
+            app = checked["app"]
+            strokes, background = app.drawing_strokes, app.drawing_background
+            rendered = render_strokes(strokes, background) if strokes or background is not None else None
+            self.app_state.set_drawing(rendered, strokes, background)
+            for lesson_id, saved in checked["lessons"].items():
+                lesson = self._lessons.get(lesson_id) or self._build_lesson(lesson_id)
+                lesson.apply_state(saved)
+        except Exception as exc:  # noqa: BLE001 (a view refused a value: put everything back, then explain)
+            self._put_back(before_drawing, before)
+            raise ValueError(f"the session could not be applied ({type(exc).__name__}: {exc}); "
+                             "everything was put back as it was") from exc
         self.show_lesson(checked["lesson"])
         image = checked["image"]
         if image is not None:
@@ -456,8 +470,21 @@ class MainWindow(QMainWindow):
                 self._loader.submit(_load_for_window, checked["png"],
                                     context=(image["name"] or "session image", ""))
             else:
-                self.statusBar().showMessage(f"The session's image {path} is no longer there; "
-                                             "the current image is kept.", 10000)
+                notes.append(f"Its image {path} is no longer there, so the current image is kept.")
+        if checked["digit_model"] not in (None, self.app_state.digit_model_name):
+            notes.append(f"It was saved while using {checked['digit_model']}; sessions do not hold trained "
+                         "models (save one with Architecture & training ▸ Save), so "
+                         f"{self.app_state.digit_model_name} is used.")
+        return notes
+
+    def _put_back(self, drawing: dict, states: dict) -> None:
+        app = AppState.from_dict(drawing)
+        strokes, background = app.drawing_strokes, app.drawing_background
+        rendered = render_strokes(strokes, background) if strokes or background is not None else None
+        self.app_state.set_drawing(rendered, strokes, background)
+        for lesson_id, saved in states.items():
+            state = self._lessons[lesson_id].state
+            state.update_from(type(state).from_dict(saved))
 
     def save_session(self, path) -> pathlib.Path:
         """Write :meth:`session` to ``path`` atomically: a crash mid-save leaves any old file whole.
@@ -480,7 +507,7 @@ class MainWindow(QMainWindow):
             raise
         return path
 
-    def load_session(self, path) -> None:
+    def load_session(self, path) -> list[str]:
         """Read a session file and restore it.
 
         Raises
@@ -509,20 +536,20 @@ class MainWindow(QMainWindow):
                              f"(line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
         except RecursionError as exc:
             raise ValueError(f"{path.name} is nested too deeply to be a ConvLens session") from exc
-        self.restore_session(data)
+        return self.restore_session(data)
 
     def open_session(self, path, show_dialog: bool = True) -> bool:
         """:meth:`load_session` for the user: a refused file is explained, not raised."""
         name = pathlib.Path(path).name
         try:
-            self.load_session(path)
+            notes = self.load_session(path)
         except ValueError as exc:
             message = f"Could not open the session {name}: {exc}"
             self.statusBar().showMessage(message + " Nothing was changed.", 12000)
             if show_dialog:
                 show_error(self, "Could not open the session", message, next_step="Nothing was changed.")
             return False
-        self.statusBar().showMessage(f"Opened the session {name}", 6000)
+        self.statusBar().showMessage(" ".join([f"Opened the session {name}."] + notes), 15000 if notes else 6000)
         return True
 
     def _on_save_session_triggered(self) -> None:
@@ -578,9 +605,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self.remember_settings:
             self.save_settings()
-        for lesson in self._lessons.values():
+        for lesson in self._lessons.values():  # every lesson stops its work first…
             lesson.shutdown()
-        self._loader.shutdown(timeout_ms=500)
+        self._loader.shutdown(timeout_ms=0)
+        QThreadPool.globalInstance().waitForDone(900)  # …then one short wait for all of them
         super().closeEvent(event)
 
 

@@ -32,6 +32,8 @@ import numpy as np
 
 #: Largest array a saved state may hold (elements), so a hostile file cannot allocate gigabytes.
 MAX_ARRAY_ELEMENTS = 16_000_000
+#: Largest whole number a saved state may hold (Qt widgets use 32-bit integers).
+MAX_INT = 2**31 - 1
 #: Largest list a saved state may hold.
 MAX_LIST_LENGTH = 100_000
 
@@ -141,6 +143,8 @@ def decode(where: str, kind: Any, data: Any) -> Any:
     if kind is int:
         if isinstance(data, bool) or not isinstance(data, int):
             raise ValueError(f"{where} should be a whole number, got {data!r}")
+        if not -MAX_INT <= data <= MAX_INT:  # Qt's spin boxes and indices are 32-bit
+            raise ValueError(f"{where} is out of range ({data}); whole numbers here are at most {MAX_INT:,}")
         return data
     if kind is float:
         return _number(where, data)

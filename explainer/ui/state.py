@@ -12,6 +12,7 @@ app state and send commands.
 
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import dataclass
 
@@ -72,11 +73,24 @@ class AppState(StateModel):
     image_name: str = transient("")
     image_path: str = transient("")
     drawing: np.ndarray | None = transient(None)
-    drawing_strokes: tuple = ()
+    drawing_strokes: tuple[tuple[tuple[float, float], ...], ...] = ()
     drawing_background: np.ndarray | None = None
     digit_model: object = transient(None)
     digit_model_name: str = transient("bundled digit CNN")
     pending_kernel: KernelOffer | None = transient(None)
+
+    def validate(self) -> None:
+        """Strokes are finite points on (or near) the pad; a background is a finite 2-D picture in [0, 1]."""
+        points = [value for stroke in self.drawing_strokes for point in stroke for value in point]
+        if points and not all(math.isfinite(v) and -DRAWING_RESOLUTION <= v <= 2 * DRAWING_RESOLUTION for v in points):
+            raise ValueError(f"the drawing's strokes must be points on the {DRAWING_RESOLUTION}-pixel pad")
+        background = self.drawing_background
+        if background is not None:
+            if background.ndim != 2 or not (1 <= min(background.shape) and max(background.shape) <= 4096):
+                raise ValueError(f"the digit under the drawing must be a 2-D picture of 1 to 4096 pixels a side, "
+                                 f"got shape {background.shape}")
+            if not np.all(np.isfinite(background)) or background.min() < 0 or background.max() > 1:
+                raise ValueError("the digit under the drawing must hold values between 0 and 1")
 
     def set_image(self, image: np.ndarray, name: str = "", path: str = "") -> None:
         """Make ``image`` the current image (name and path first, so listeners see all three)."""

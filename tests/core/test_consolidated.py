@@ -40,8 +40,6 @@ def test_window_coverage_counts_every_window(shape, k, stride, dilation):
 
 def test_window_coverage_matches_torch_unfold():
     # unfold's column count per input position is the coverage.
-    x = torch.ones(1, 1, 11, 11, requires_grad=True)
-    F.max_pool2d(x, 3, stride=2).sum()  # shape sanity
     patches = F.unfold(torch.ones(1, 1, 11, 11), 3, dilation=1, stride=2)
     folded = F.fold(patches, (11, 11), 3, stride=2)[0, 0].numpy()
     np.testing.assert_array_equal(core.window_coverage((11, 11), 3, 2), folded.astype(int))

@@ -214,3 +214,112 @@ def test_the_issue_walkthrough_kernel_on_cell_4_and_a_seven_in_one_session(make_
     restored = second.show_lesson("convolution")
     assert restored.findChild(QLabel, "positionLabel").text() == "cell 4 of 25"
     assert restored.findChild(QLabel, "sumLine").text() == convolution.findChild(QLabel, "sumLine").text()
+
+
+# -- what a review found: restores that changed too much or too little ---------------------------------------
+
+
+def test_a_value_no_widget_can_hold_is_refused_before_anything_changes(window, tmp_path):
+    good = good_session(window, tmp_path)
+    window.show_lesson("dense")
+    good = json.loads(window.save_session(tmp_path / "dense.convlens").read_text())
+    before = window.session()
+    bad = json.loads(json.dumps(good))
+    bad["lessons"]["dense"]["index"] = 3_000_000_000
+    (tmp_path / "huge.convlens").write_text(json.dumps(bad))
+    with pytest.raises(ValueError, match="out of range"):
+        window.load_session(tmp_path / "huge.convlens")
+    assert window.session() == before
+
+
+def test_a_view_that_fails_while_applying_puts_everything_back(window, tmp_path, monkeypatch):
+    window.show_lesson("pooling")
+    window.show_lesson("convolution")
+    saved = json.loads(window.save_session(tmp_path / "s.convlens").read_text())
+    saved["lessons"]["pooling"]["stride"] = 3
+    saved["lessons"]["convolution"]["cursor"] = 7
+    (tmp_path / "s.convlens").write_text(json.dumps(saved))
+    before = window.session()
+    convolution = window.lesson("convolution")
+
+    def broken(saved_state):
+        raise RuntimeError("a widget refused the value")
+
+    monkeypatch.setattr(convolution, "apply_state", broken)
+    with pytest.raises(ValueError, match="put back"):
+        window.load_session(tmp_path / "s.convlens")
+    monkeypatch.undo()
+    assert window.session() == before
+
+
+@pytest.mark.parametrize("strokes, words", [([[5]], "should be a list"), ([[[1, 2, 3]]], "should have 2 items"),
+                                            ([[[1e300, 2]]], "points on the 280-pixel pad"),
+                                            ([[[True, 2]]], "true/false")])
+def test_bad_drawings_are_refused_in_words(window, tmp_path, strokes, words):
+    good = good_session(window, tmp_path)
+    path = tmp_path / "strokes.convlens"
+    path.write_text(json.dumps({**good, "drawing": {"drawing_strokes": strokes}}))
+    with pytest.raises(ValueError, match=words):
+        window.load_session(path)
+
+
+def test_typed_crop_pixels_survive_a_session_with_its_image(make_window, qtbot, tmp_path):
+    picture = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(picture)
+    first = make_window()
+    first.open_image(picture, show_dialog=False)
+    qtbot.waitUntil(lambda: first.app_state.image_name == "photo.png", timeout=5000)
+    lesson = first.show_lesson("convolution")
+    lesson.load_preset("crop")
+    lesson.state.set_input_value(0, 1, 1, 123.0)
+    path = first.save_session(tmp_path / "crop.convlens")
+    second = make_window()
+    second.load_session(path)
+    qtbot.waitUntil(lambda: second.app_state.image_name == "photo.png", timeout=5000)
+    qtbot.waitUntil(lambda: not second.is_busy(), timeout=5000)
+    restored = second.lesson("convolution")
+    assert restored.state.x[0, 1, 1] == 123.0
+    np.testing.assert_array_equal(restored.state.x, lesson.state.x)
+
+
+def test_a_cleared_drawing_comes_back_cleared(make_window, qtbot, tmp_path):
+    from tests.ui.test_draw import predicted, ready
+
+    first = make_window()
+    draw = ready(qtbot, first.show_lesson("draw"))
+    draw.clear()
+    qtbot.waitUntil(lambda: not draw.is_busy(), timeout=10000)
+    path = first.save_session(tmp_path / "blank.convlens")
+    second = make_window()
+    second.load_session(path)
+    again = ready(qtbot, second.lesson("draw"))
+    assert again.pad.is_blank() and again.state.heldout_index is None
+    assert predicted(again) == ""
+    assert again.state.to_dict() == draw.state.to_dict()
+
+
+def test_segmentation_saved_before_its_models_loaded_keeps_its_scene(make_window, qtbot, tmp_path):
+    first = make_window()
+    lesson = first.show_lesson("segmentation")
+    saved_state = lesson.state.to_dict()  # saved at once, before the FCNs and the first scene arrive
+    path = first.save_session(tmp_path / "early.convlens")
+    second = make_window()
+    second.load_session(path)
+    restored = second.lesson("segmentation")
+    qtbot.waitUntil(lambda: not restored.is_busy(), timeout=30000)
+    assert restored.state.to_dict() == saved_state
+    qtbot.waitUntil(lambda: not lesson.is_busy(), timeout=30000)
+
+
+def test_a_missing_image_is_said_after_opening(make_window, qtbot, tmp_path):
+    picture = tmp_path / "gone.png"
+    Image.new("RGB", (9, 7), (0, 0, 255)).save(picture)
+    first = make_window()
+    first.open_image(picture, show_dialog=False)
+    qtbot.waitUntil(lambda: first.app_state.image_name == "gone.png", timeout=5000)
+    path = first.save_session(tmp_path / "s.convlens")
+    picture.unlink()
+    second = make_window()
+    assert second.open_session(path, show_dialog=False)
+    message = second.statusBar().currentMessage()
+    assert "Opened the session s.convlens" in message and "gone.png is no longer there" in message

@@ -65,12 +65,17 @@ def test_runner_delivers_errors_with_details(qtbot):
     assert "Traceback" in result.details
 
 
-def test_submit_returns_immediately(qtbot):
+def test_submit_does_not_wait_for_the_work(qtbot):
     runner = LatestOnlyRunner()
-    start = time.perf_counter()
-    runner.submit(time.sleep, 0.3)
-    assert time.perf_counter() - start < 0.1
+    gate = threading.Event()
+    results = []
+    runner.finished.connect(results.append)
+    runner.submit(gate.wait, 10)
+    # submit() came back while the work is still blocked on the gate: it ran elsewhere.
+    assert runner.is_busy() and results == [] and not gate.is_set()
+    gate.set()
     qtbot.waitUntil(lambda: not runner.is_busy(), timeout=5000)
+    assert [r.value for r in results] == [True]
 
 
 def test_shutdown_stops_delivering(qtbot):

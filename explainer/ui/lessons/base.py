@@ -91,7 +91,12 @@ class Lesson(QWidget):
     # -- sessions -------------------------------------------------------------
     def restore_state(self, data) -> None:
         """Put the lesson in the saved state ``data`` (``ValueError`` and no change if it is malformed)."""
-        self.state.restore(data)
+        self.apply_state(type(self.state).from_dict(data))
+
+    def apply_state(self, saved: StateModel) -> None:
+        """Take a validated state (a session, a tour step). Lessons that fill their own state once
+        (a first example, a first scene) override this to stop doing so afterwards."""
+        self.state.update_from(saved)
 
     # -- files ----------------------------------------------------------------
     def open_file(self, path) -> bool:
@@ -114,7 +119,7 @@ class Lesson(QWidget):
     def shutdown(self) -> None:
         """Stop background work and stop listening to the app state; called before the window closes."""
         for runner in self._runners:
-            runner.shutdown()
+            runner.shutdown(timeout_ms=0)  # no wait here: the window waits once for every lesson's threads
         for signal, callback in self._connections:
             signal.disconnect(callback)
         self._connections.clear()

@@ -49,6 +49,7 @@ class ConvolutionLesson(Lesson):
         self._hover_input: tuple[int, int, int] | None = None
         # A strided view of the current image: no pixel is copied, however large the photo.
         self._picture = thumbnail(app_state.image)
+        self._keep_restored_input = False  # set by apply_state: a restored input is not re-cut from the image
         self._build()
         events = self.state.events
         for signal in (events.x, events.w, events.b, events.stride, events.padding, events.dilation,
@@ -187,11 +188,13 @@ class ConvolutionLesson(Lesson):
     # -- public API ----------------------------------------------------------------
     def load_preset(self, key: str) -> None:
         """Load one of :data:`~.presets.PRESETS` by key."""
+        self._keep_restored_input = False
         self.stepper.set_playing(False)
         self.state.load(example_for(key, self._picture, self.state.crop_size, self.state.crop_pos), key)
 
     def use_kernel(self, weights, bias: float = 0.0, name: str = "the kernel") -> None:
         """Step a kernel (C, k, k) sent by another lesson over a crop of the current image."""
+        self._keep_restored_input = False
         self.stepper.set_playing(False)
         try:
             self.state.load(kernel_example(weights, bias, self._picture, self.state.crop_size,
@@ -218,8 +221,14 @@ class ConvolutionLesson(Lesson):
         self._picture = thumbnail(self.app_state.image)
         self.crop_picker.set_picture(self._picture)
         self._render_crop()
-        if self.state.preset == "crop":
+        if self.state.preset == "crop" and not self._keep_restored_input:
             self._apply_crop(self.state.crop_size, self.state.crop_pos)
+
+    def apply_state(self, saved) -> None:
+        """A restored input is kept as saved (typed pixels too) until the user moves or resizes the crop;
+        the session's image arriving afterwards only redraws the picture under the crop square."""
+        super().apply_state(saved)
+        self._keep_restored_input = True
 
     def _on_app_pending_kernel(self, offer, *_args) -> None:
         if offer is not None:
@@ -233,6 +242,7 @@ class ConvolutionLesson(Lesson):
     # -- widget -> state -----------------------------------------------------------
     def _apply_crop(self, size: int, pos: tuple[int, int]) -> None:
         """Cut the square at ``pos`` from the picture; in the crop example its pixels become the input."""
+        self._keep_restored_input = False
         if self.state.preset != "crop":
             return
         fitted, pos = clamp_crop(self._picture.shape, size, pos)

@@ -290,6 +290,11 @@ class DrawLesson(Lesson):
         self._apply_heldout_index()
         self._analyse()
 
+    def apply_state(self, saved) -> None:
+        """A session or tour sets the lesson: never replace its (possibly empty) drawing by a first example."""
+        self._offered_digit = True
+        super().apply_state(saved)
+
     # -- reading the drawing -------------------------------------------------
     def _analyse(self) -> None:
         image = self.pad.image()

@@ -73,6 +73,7 @@ class FeatureMapsLesson(Lesson):
         self.request: MapsRequest | None = None
         self.result: FeatureMaps | None = None
         self.cards: list[KernelCard] = []
+        self._hover_message_shown = False
         self._runner = self.make_runner(self._on_maps_computed)
         self._sample_runner = self.make_runner(self._on_sample_loaded)
         self._build()
@@ -296,7 +297,7 @@ class FeatureMapsLesson(Lesson):
                                    f"(shrunk to at most {request.side} px so each pixel counts).")
         if len(result.maps) != len(self.cards):
             return  # kernels were added or removed: their maps are on the way
-        names = self.state.names if len(self.state.names) == len(result.maps) else request.names
+        names = request.names  # the names of the kernels these maps were computed with
         shared = max(float(np.abs(m).max()) for m in result.maps) or 1.0
         for card, name, kernel, fmap, pooled in zip(self.cards, names, request.kernels, result.maps, result.pooled):
             limit = shared if self.state.shared_scale else (float(np.abs(fmap).max()) or 1.0)
@@ -320,6 +321,9 @@ class FeatureMapsLesson(Lesson):
         if not valid:
             self.stamp.hide()
             self.input.mark("window", None)
+            if self._hover_message_shown:  # the pointer left the map: take its message away
+                self._hover_message_shown = False
+                self.commands.post_message("", 1)
             return
         index, row, col = probe
         kernel = self.request.kernels[index]
@@ -332,7 +336,8 @@ class FeatureMapsLesson(Lesson):
         self.stamp.show()
         self.input.mark("window", (top, left, bottom - top + 1, right - left + 1))
         k = kernel.shape[0]
-        name = self.state.names[index] if index < len(self.state.names) else self.request.names[index]
+        name = self.request.names[index]
+        self._hover_message_shown = True
         self.commands.post_message(
             f"{name}: feature-map cell ({row}, {col}) = {format_number(result.maps[index][row, col], 3)}, computed "
             f"from input rows {top}–{bottom}, columns {left}–{right} with the same {k}×{k} weights "

@@ -108,7 +108,8 @@ class TrainingTab:
         self.progress.setRange(0, settings.epochs)
         self.progress.setValue(0)
         self.train_status.setText(f"Training on {min(settings.train_digits, len(self.data.x_train)):,} digits…")
-        worker = create_worker(run_training, settings, self.data, _start_thread=False)
+        # _ignore_errors: the lesson reports a failure itself, once (superqt would also re-raise it).
+        worker = create_worker(run_training, settings, self.data, _start_thread=False, _ignore_errors=True)
         worker.yielded.connect(partial(self._on_training_progress, run))
         worker.errored.connect(partial(setattr, run, "error"))
         worker.finished.connect(partial(self._on_training_finished, run))

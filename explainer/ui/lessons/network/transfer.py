@@ -66,7 +66,7 @@ class TransferTab:
         self.transferring.transfer_progress.setRange(0, TRANSFER_EPOCHS)
         self.transferring.transfer_progress.setValue(0)
         worker = create_worker(run_transfer, model, self.state.task_name(), self.state.head, self.data,
-                               _start_thread=False)
+                               _start_thread=False, _ignore_errors=True)  # reported by the lesson, once
         worker.yielded.connect(partial(self._on_transfer_progress, run))
         worker.errored.connect(partial(setattr, run, "error"))
         worker.finished.connect(partial(self._on_transfer_finished, run))

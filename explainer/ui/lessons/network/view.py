@@ -9,7 +9,7 @@ whose reports are handed to the handlers together with the request they answer.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, QThreadPool, Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
@@ -274,7 +274,6 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
             if worker is not None:
                 worker.quit()
                 worker.resume()
-        QThreadPool.globalInstance().waitForDone(900)
 
 
 def create(app_state, commands, parent: QWidget | None = None) -> NetworkLesson:

@@ -223,6 +223,11 @@ class SegmentationLesson(Lesson):
             return
         self.state.set_scene(result.value, None, "picture")
 
+    def apply_state(self, saved) -> None:
+        """A session or tour sets the scene, even to the default blank one: no first random scene after it."""
+        self._untouched = False
+        super().apply_state(saved)
+
     # ================================================================ state → widgets
     def _on_state_touched(self, *_) -> None:
         self._untouched = False
