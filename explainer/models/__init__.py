@@ -15,6 +15,7 @@ from torch import nn
 from .digits import DigitCNN, DigitReading, read_digit
 from .fcn import FCN
 from .photo import CIFAR10_CLASSES, PhotoCNN
+from .text import TextCNN, TextLSTM, TextRNN
 from .runtime import all_cores, inference_copy, use_interactive_threads
 from .trace import Stage, count_parameters, folded_conv, stages, trace
 from .weights import ModelLoadError, load_state, read_weights, save_weights
@@ -26,6 +27,9 @@ MODEL_NAMES: dict[str, str] = {
     "fcn32s": "FCN-32s digit-scene segmenter (scores upsampled ×32 in one step)",
     "fcn16s": "FCN-16s digit-scene segmenter (pool4 fused, upsampled ×16)",
     "fcn8s": "FCN-8s digit-scene segmenter (pool4 and pool3 fused, upsampled ×8)",
+    "imdb_cnn": "IMDB sentiment: embedding → 1-D convolution → global max pooling → dense → sigmoid",
+    "imdb_rnn": "IMDB sentiment: embedding → simple RNN (tanh) → mean of the states → dense → sigmoid",
+    "imdb_lstm": "IMDB sentiment: embedding → LSTM → mean of the states → dense → sigmoid",
 }
 
 _BUILDERS = {
@@ -34,6 +38,9 @@ _BUILDERS = {
     "fcn32s": FCN,
     "fcn16s": FCN,
     "fcn8s": FCN,
+    "imdb_cnn": TextCNN,
+    "imdb_rnn": TextRNN,
+    "imdb_lstm": TextLSTM,
 }
 
 

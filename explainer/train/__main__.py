@@ -8,6 +8,7 @@ COMMANDS = {
     "mnist": "explainer.train.mnist",
     "cifar10": "explainer.train.cifar",
     "fcn": "explainer.train.fcn",
+    "imdb": "explainer.train.imdb",
     "evaluate": "explainer.train.evaluate",
 }
 
