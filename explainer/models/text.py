@@ -60,7 +60,7 @@ class TextCNN(_TextModel):
     """
 
     def __init__(self, vocab_size: int = 10_002, embed: int = 64, filters: int = 128, kernel: int = 5,
-                 dropout: float = 0.4) -> None:
+                 dropout: float = 0.25) -> None:
         super().__init__(vocab_size, embed, dropout)
         if not (1 <= filters <= 2048 and 1 <= kernel <= 32):
             raise ValueError(f"bad sizes: filters={filters}, kernel={kernel}")

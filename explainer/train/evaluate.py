@@ -26,7 +26,7 @@ def mnist_test_accuracy(model=None, root=None) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer.train evaluate")
-    parser.add_argument("model", choices=["mnist", "cifar10", "fcn"])
+    parser.add_argument("model", choices=["mnist", "cifar10", "fcn", "imdb"])
     args = parser.parse_args(argv)
     if args.model == "mnist":
         acc = mnist_test_accuracy()
@@ -43,7 +43,24 @@ def main(argv: list[str] | None = None) -> int:
                   f"t10k digits; wrong pixels {e['wrong']:,}: {e['boundary'] / max(e['wrong'], 1):.0%} at "
                   f"boundaries, {e['wrong digit'] / max(e['wrong'], 1):.0%} wrong digit, "
                   f"{e['other'] / max(e['wrong'], 1):.0%} other")
+    elif args.model == "imdb":
+        for name, acc in imdb_test_accuracies().items():
+            metrics = load_model(name).training_metrics
+            print(f"{name}: test accuracy {acc:.4f} on 25,000 IMDB test reviews "
+                  f"(validation {metrics.get('val_accuracy', float('nan')):.4f}, "
+                  f"{metrics.get('parameters', 0):,} parameters, trained in {metrics.get('train_seconds', 0) / 60:.1f} min)")
     return 0
+
+
+def imdb_test_accuracies(path=None) -> dict[str, float]:
+    """Accuracy of each text model on the 25,000 IMDB test reviews (final evaluation only)."""
+    import numpy as np
+
+    from ..data.text import load_imdb
+    from ..models.text import TEXT_MODELS, predict_sentiment
+
+    texts, labels = load_imdb("test", path)
+    return {name: float(np.mean((predict_sentiment(texts, name) > 0.5) == labels)) for name in TEXT_MODELS}
 
 
 def cifar10_test_accuracy(model=None, root=None) -> float:

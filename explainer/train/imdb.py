@@ -35,7 +35,7 @@ VALIDATION = 2_500
 MAP_WORDS = 3_000
 
 SETTINGS = {
-    "imdb_cnn": dict(epochs=6, lr=2e-3, batch=64, clip=5.0),
+    "imdb_cnn": dict(epochs=10, lr=1e-3, batch=64, clip=5.0),
     "imdb_rnn": dict(epochs=8, lr=2e-3, batch=64, clip=1.0),
     "imdb_lstm": dict(epochs=6, lr=2e-3, batch=64, clip=5.0),
 }

@@ -13,7 +13,14 @@ INPUTS = {"mnist": (1, 1, 28, 28), "cifar10": (1, 3, 32, 32), "fcn32s": (1, 1, 9
           "fcn8s": (1, 1, 96, 96)}
 
 
-@pytest.mark.parametrize("name", [n for n in MODEL_NAMES if weights_path(n).is_file()])
+def test_every_image_model_has_a_summary_input():
+    from explainer.models.text import TEXT_MODELS
+
+    # The text networks read word ids; their summaries are traced by the text lesson (tests/ui/test_text.py).
+    assert set(INPUTS) == set(MODEL_NAMES) - set(TEXT_MODELS)
+
+
+@pytest.mark.parametrize("name", [n for n in INPUTS if weights_path(n).is_file()])
 def test_summary_matches_the_module(name):
     model = load_model(name)
     rows = summarize(model, INPUTS[name])

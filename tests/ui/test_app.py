@@ -13,7 +13,8 @@ from explainer import io
 from explainer.ui.lessons import LESSON_IDS, LESSONS
 from tests.conftest import REPO
 
-EXPECTED_IDS = ("convolution", "feature-maps", "pooling", "dense", "draw", "network", "photo", "segmentation")
+EXPECTED_IDS = ("convolution", "feature-maps", "pooling", "dense", "draw", "network", "text", "photo",
+                "segmentation")
 
 
 def test_lesson_ids_are_the_fixed_ones():

@@ -75,6 +75,15 @@ LESSONS: tuple[LessonInfo, ...] = (
         package="network",
     ),
     LessonInfo(
+        "text",
+        "Words as vectors (IMDB)",
+        "Recurrent Neural Network · RNN layers: Embedding · Word embedding",
+        "Type a movie review and watch three sentiment networks read it word by word: tokens and ids, "
+        "the embedding as rows of a table and as a map of words, a 1-D convolution over time, a simple RNN "
+        "step by step, the LSTM's gates, and P(positive) after every word.",
+        package="text",
+    ),
+    LessonInfo(
         "photo",
         "Photos (CIFAR-10)",
         "Convolution on RGB images · CIFAR-10",

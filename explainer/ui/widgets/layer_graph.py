@@ -18,6 +18,8 @@ KIND_COLORS = {
     "merge": QColor(213, 94, 0),
     "reshape": QColor(200, 200, 200),
     "dropout": QColor(230, 230, 230),
+    "embedding": QColor(190, 160, 220),
+    "recurrent": QColor(0, 114, 178),
     "other": QColor(210, 210, 210),
 }
 #: Kinds folded into the box of the layer before them (they do not change the shape).

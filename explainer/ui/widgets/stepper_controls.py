@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLa
 class StepperControls(QWidget):
     """◀ Step, Step ▶, Play/Pause, Reset and a cells-per-second slider.
 
+    ``noun`` names what one step moves in the tooltips ("cell", "word").
+
     The widget keeps no position: it asks for steps, and while playing it
     ticks at the shown speed; the caller decides what a step or a tick does
     (and stops playing at the end with ``set_playing(False)``).
@@ -35,21 +37,21 @@ class StepperControls(QWidget):
     speed_chosen = Signal(int)
     ticked = Signal()
 
-    def __init__(self, speeds: tuple[int, int] = (1, 10), parent: QWidget | None = None) -> None:
+    def __init__(self, speeds: tuple[int, int] = (1, 10), parent: QWidget | None = None, noun: str = "cell") -> None:
         super().__init__(parent)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.ticked)
-        self.back_button = self._button("◀ Step", "stepBackButton", "Previous cell (←)")
-        self.next_button = self._button("Step ▶", "stepButton", "Next cell (→)")
-        self.play_button = self._button("Play", "playButton", "Animate, one cell after another (Space)")
+        self.back_button = self._button("◀ Step", "stepBackButton", f"Previous {noun} (←)")
+        self.next_button = self._button("Step ▶", "stepButton", f"Next {noun} (→)")
+        self.play_button = self._button("Play", "playButton", f"Animate, one {noun} after another (Space)")
         self.play_button.setCheckable(True)
-        self.reset_button = self._button("Reset", "resetButton", "Back to the first cell (Home)")
+        self.reset_button = self._button("Reset", "resetButton", f"Back to the first {noun} (Home)")
         self.back_button.clicked.connect(lambda: self.step_requested.emit(-1))
         self.next_button.clicked.connect(lambda: self.step_requested.emit(1))
         self.play_button.toggled.connect(self._on_play_toggled)
         self.reset_button.clicked.connect(self.reset_requested)
         self.speed_slider = QSlider(Qt.Orientation.Horizontal, objectName="speedSlider", minimum=speeds[0],
-                                    maximum=speeds[1], toolTip="Animation speed: cells per second")
+                                    maximum=speeds[1], toolTip=f"Animation speed: {noun}s per second")
         self.speed_slider.valueChanged.connect(self.speed_chosen)
         self.speed_label = QLabel(objectName="speedLabel")
         buttons = QHBoxLayout()

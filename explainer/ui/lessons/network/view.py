@@ -19,7 +19,7 @@ from ...workers import WorkResult
 from ..base import Lesson
 from .jobs import describe_model
 from .panels import ArchitecturePage, TrainingPage, TransferPage
-from .state import TABS, USER_MODEL, NetworkState
+from .state import BUNDLED_MODELS, TABS, USER_MODEL, NetworkState
 from .training import TrainingTab
 from .transfer import BASE_TEXT, NO_MODEL_YET, TransferTab
 
@@ -72,7 +72,8 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         a, t, x = self.architecture, self.training, self.transferring
-        for name, text in MODEL_NAMES.items():
+        for name in BUNDLED_MODELS:  # the image networks; the text networks are shown in their own lesson
+            text = MODEL_NAMES[name]
             if weights_path(name).is_file():
                 a.model_combo.addItem(f"{name} — {text}", name)
         a.model_combo.addItem(f"{USER_MODEL} — trained or loaded in the “Train a digit CNN” tab", USER_MODEL)
