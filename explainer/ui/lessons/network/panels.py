@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...widgets.layer_graph import LayerGraph
+from ...widgets.summary_text import SummaryText
 from ...widgets.training_curves import TrainingCurves
 from ...widgets.weight_mosaic import WeightMosaic
 from .state import HEAD_TEXT, KERNEL_SIZES, POOL_KINDS, RANGES, TASKS
@@ -47,12 +47,7 @@ class ArchitecturePage(QWidget):
         self.graph = LayerGraph()
         self.graph.setObjectName("layerGraph")
         self.graph.setMinimumHeight(170)
-        self.summary = QPlainTextEdit(objectName="summaryText", readOnly=True)
-        mono = QFont("DejaVu Sans Mono")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        mono.setPointSizeF(9)
-        self.summary.setFont(mono)
-        self.summary.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.summary = SummaryText()
         self.copy_button = QPushButton("Copy summary", objectName="copySummaryButton")
         self.layer_info = _label("Click a box in the graph to see the layer's weights.", "layerInfo", rich=True)
         self.layer_weights = WeightMosaic(color_bar=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from ...widgets.embedding_map import EmbeddingLookup, EmbeddingMap
 from ...widgets.heat_strip import HeatStrip
 from ...widgets.layer_graph import LayerGraph
+from ...widgets.summary_text import SummaryText
 from ...widgets.maps import ACTIVATION_CMAP, SIGNED_CMAP, colormap
 from ...widgets.rnn_step_view import RNNStepView
 from ...widgets.sentiment_plot import SentimentPlot
@@ -324,12 +324,7 @@ class ArchitecturePage(QWidget):
         self.graph = LayerGraph()
         self.graph.setObjectName("layerGraph")
         self.graph.setMinimumHeight(170)
-        self.summary = QPlainTextEdit(objectName="summaryText", readOnly=True)
-        mono = QFont("DejaVu Sans Mono")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        mono.setPointSizeF(9)
-        self.summary.setFont(mono)
-        self.summary.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.summary = SummaryText()
         self.parameters = label(name="architectureParameters")
         top = QHBoxLayout()
         top.addWidget(QLabel("Network:"))
