@@ -43,6 +43,11 @@ class _TextModel(nn.Module):
         if not (3 <= vocab_size <= 1_000_000 and 1 <= embed <= 1024 and 0.0 <= dropout < 1.0):
             raise ValueError(f"bad sizes: vocab_size={vocab_size}, embed={embed}, dropout={dropout}")
         self.embedding = nn.Embedding(vocab_size, embed, padding_idx=PAD)
+        # Start small (as Keras does, ±0.05) rather than torch's N(0, 1): then what the table holds after
+        # training is what it learned, and nearest neighbours in it mean something.
+        with torch.no_grad():
+            self.embedding.weight.uniform_(-0.05, 0.05)
+            self.embedding.weight[PAD].zero_()
         self.dropout = nn.Dropout(dropout)
 
     @staticmethod

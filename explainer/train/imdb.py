@@ -66,7 +66,7 @@ def train_one(name: str, train, val, vocab_size: int, seed: int, epochs: int | N
     settings = dict(SETTINGS[name])
     if epochs is not None:
         settings["epochs"] = epochs
-    torch.manual_seed(seed)
+    torch.manual_seed(seed + TEXT_MODELS.index(name))  # each network its own start
     model = BUILDERS[name](vocab_size=vocab_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings["lr"])
     rng = np.random.default_rng(seed)

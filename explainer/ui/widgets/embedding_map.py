@@ -163,6 +163,7 @@ class EmbeddingMap(pg.GraphicsLayoutWidget):
                                    label="push on P(positive)")
         self.addItem(self.plot, row=0, col=0)
         self.addItem(self.bar, row=0, col=1)
+        self._palette = [pg.mkBrush(c) for c in self.cmap.map(np.linspace(0, 1, 101), "qcolor")]
         self.xy = np.zeros((0, 2))
         self.values = np.zeros(0)
         self.highlighted = np.zeros(0, np.int64)
@@ -175,8 +176,10 @@ class EmbeddingMap(pg.GraphicsLayoutWidget):
         self.values = np.asarray(values, dtype=np.float64)
         limit = max(float(limit), 1e-12)
         self.bar.setLevels((-limit, limit))
-        brushes = [pg.mkBrush(c) for c in self.cmap.map(np.clip(0.5 + 0.5 * self.values / limit, 0, 1), "qcolor")]
-        self.points.setData(pos=self.xy, brush=brushes)
+        # 101 shared brushes instead of one per point: pyqtgraph then draws each colour's symbol once
+        # (a new map took 150–300 ms with 3,000 distinct brushes).
+        steps = np.round(100 * np.clip(0.5 + 0.5 * self.values / limit, 0, 1)).astype(int)
+        self.points.setData(pos=self.xy, brush=[self._palette[i] for i in steps])
         self.plot.setTitle(title)
         if len(self.xy):
             low, high = self.xy.min(axis=0), self.xy.max(axis=0)

@@ -67,6 +67,7 @@ class HeatStrip(QObject):
     def __init__(self, title: str, y_label: str, cmap: str, levels: tuple[float, float], x_label: str = "word",
                  color_bar: str | None = None, show_words: bool = True, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._source = None  # the array last shown, to skip showing it again
         self.plot = pg.PlotItem(title=title)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
@@ -103,6 +104,9 @@ class HeatStrip(QObject):
 
     def set_values(self, values: np.ndarray, labels: list[str]) -> None:
         """Show ``values`` (rows, words); ``labels`` are the words (one per column)."""
+        if values is self._source and list(labels) == self.labels:
+            return  # the same reading again (a new step only moves the marks)
+        self._source = values
         values = np.asarray(values, dtype=np.float32)
         if values.ndim != 2 or values.shape[1] != len(labels):
             raise ValueError(f"a heat strip takes (rows, words) values with one label per word, got shape "

@@ -17,6 +17,8 @@ from .state import MODEL_TITLES
 POSITIVE, NEGATIVE = "#b2182b", "#2166ac"
 #: A word that moved P(positive) by this much or more gets the full colour.
 MOVE_LIMIT = 0.1
+#: What the neighbours line says while no point of the embedding map is hovered.
+MAP_HINT = "Hover a point of the map to see the word and its nearest neighbours."
 LONG_NAMES = {"imdb_cnn": "1-D convolution", "imdb_rnn": "simple RNN", "imdb_lstm": "long short-term memory"}
 OOV_ID, PAD_ID = 1, 0
 
@@ -91,8 +93,9 @@ def token_tip(reading, index: int, model: str) -> str:
     chosen = reading.model(model)
     before = chosen.start if index == 0 else float(chosen.running[index - 1])
     after = float(chosen.running[index])
-    return (f"{quoted(token)} → id {token_id} ({known}); word {index + 1} of {reading.count}.\n"
-            f"P(positive) of the {MODEL_TITLES[model]}: {before:.3f} → {after:.3f} ({signed(after - before)})")
+    # Rich text (the token is HTML-escaped by quoted()), so "&" or "<" show as themselves.
+    return (f"<qt>{quoted(token)} → id {token_id} ({known}); word {index + 1} of {reading.count}.<br>"
+            f"P(positive) of the {MODEL_TITLES[model]}: {before:.3f} → {after:.3f} ({signed(after - before)})</qt>")
 
 
 def word_label(reading, t: int) -> str:

@@ -34,10 +34,16 @@ from ...widgets.sentiment_plot import SentimentPlot
 from ...widgets.stepper_controls import StepperControls
 from ...widgets.token_strip import TokenStrip
 from ...widgets.window_products import WindowProducts
-from .describe import MOVE_LIMIT
+from .describe import MAP_HINT, MOVE_LIMIT
 from .state import MODEL_CHOICES, MODEL_TITLES, SPEED_RANGE
 
 BANNER_STYLE = "background: #fff3cd; color: #664d03; padding: 6px; border-radius: 4px;"
+
+
+def fixed_lines(widget: QLabel, lines: int) -> QLabel:
+    """Give a label that changes at every step a fixed height, so a new text never re-lays out the page."""
+    widget.setFixedHeight(widget.fontMetrics().lineSpacing() * lines + 6)
+    return widget
 
 
 def label(text: str = "", name: str = "", rich: bool = True, style: str = "") -> QLabel:
@@ -130,7 +136,7 @@ class EmbeddingPage(QWidget):
         self.lookup.setObjectName("embeddingLookup")
         self.map = EmbeddingMap()
         self.map.setObjectName("embeddingMap")
-        self.hover = label("Hover a point of the map to see the word and its nearest neighbours.", "neighbours")
+        self.hover = label(MAP_HINT, "neighbours")
         self.hover.setMinimumHeight(36)
         left = QWidget()
         column = QVBoxLayout(left)
@@ -188,6 +194,8 @@ class ConvolutionPage(QWidget):
         self.window.setObjectName("windowProducts")
         self.formula = label(name="convFormula")
         self.table = QTableWidget(0, 5, objectName="topFilters")
+        #: The filter shown in each row of the table (kept by the renderer; never read back from a cell).
+        self.table_filters: list[int] = []
         self.table.setHorizontalHeaderLabels(["filter", "n-gram that fired most", "max", "weight", "= push"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -237,11 +245,11 @@ class RecurrentPage(QWidget):
         super().__init__(parent)
         self.stepper = StepperControls(SPEED_RANGE, noun="word")
         self.stepper.setMaximumWidth(380)
-        self.step_label = label(name="rnnStepLabel")
+        self.step_label = fixed_lines(label(name="rnnStepLabel"), 2)
         self.step_view = RNNStepView()
         self.step_view.setObjectName("rnnStepView")
         self.step_view.setMaximumHeight(250)
-        self.units = label(name="rnnUnits")
+        self.units = fixed_lines(label(name="rnnUnits"), 9)  # a header and up to six rows of units
         self.shapes = label(name="rnnShapes")
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName("rnnStates")
@@ -290,7 +298,7 @@ class GatesPage(QWidget):
             self.graphics.addItem(strip.bar, row=row, col=1)
             if row:
                 strip.plot.setXLink(self.strips["h"].plot)
-        self.step_label = label(name="lstmStepLabel")
+        self.step_label = fixed_lines(label(name="lstmStepLabel"), 2)
         layout = QVBoxLayout(self)
         layout.addWidget(label("<b>LSTM</b>: c<sub>t</sub> = f ⊙ c<sub>t−1</sub> + i ⊙ g and h<sub>t</sub> = o ⊙ "
                                "tanh(c<sub>t</sub>). Gates near 1 are open: a forget gate near 1 keeps the memory. "

@@ -106,6 +106,7 @@ class TabRendering:
         page.window.set_window(numbers["kernel"].T, numbers["window"].T, words)
         page.formula.setText(say.conv_formula(numbers, filt, t, reading.tokens[t]))
         rows = work.top_filters(bundle, reading)
+        page.table_filters = [int(r["filter"]) for r in rows]  # what a click on a row selects
         table = page.table
         if table.rowCount() != len(rows):
             table.setRowCount(len(rows))

@@ -123,10 +123,7 @@ class TextLesson(TabRendering, Lesson):
     # ================================================================ public
     def show_reading(self, reading: work.Reading | None) -> None:
         """Draw ``reading`` (the answer for its own text) on the reader and on the tab shown."""
-        self.reading = reading
-        count = 0 if reading is None else reading.count
-        with self.state.events.step.blocked():  # every tab is drawn below, once
-            self.state.select_step(self.state.step, count)
+        self.reading = reading  # the selected step is left as it is: views show it within this reading
         self._render_reader()
         self._highlight_word()
         self._invalidate(TEXT_TABS)
@@ -177,6 +174,8 @@ class TextLesson(TabRendering, Lesson):
     def _on_read(self, result: WorkResult) -> None:
         if result.error is not None:
             self.commands.post_message(f"Could not read the text: {result.error}", 10000)
+            return
+        if result.context != self.state.text:  # an answer for a text that has since changed
             return
         self.show_reading(result.value)
 
@@ -231,9 +230,9 @@ class TextLesson(TabRendering, Lesson):
         self._select_step(word)
 
     def _on_filter_row_clicked(self, row: int, _column: int) -> None:
-        item = self.convolution.table.item(row, 0)
-        if item is not None and self.bundle is not None:
-            self.state.select_filter(int(item.text()), self.bundle.filters)
+        filters = self.convolution.table_filters  # the filters the table lists, row by row
+        if self.bundle is not None and 0 <= row < len(filters):
+            self.state.select_filter(filters[row], self.bundle.filters)
 
     def _on_playing_changed(self, playing: bool) -> None:
         if playing and self.state.step >= self._count() - 1:  # from the end: start again
@@ -251,6 +250,7 @@ class TextLesson(TabRendering, Lesson):
     def _on_map_hovered(self, index) -> None:
         bundle, model = self.bundle, self.state.model
         if index is None or bundle is None or model not in bundle.maps:
+            self.embedding.hover.setText(say.MAP_HINT)
             return
         word = str(bundle.map_words[index])
         word_id = bundle.vocabulary.id(word)
@@ -279,7 +279,8 @@ class TextLesson(TabRendering, Lesson):
         number, bundle = self.state.review, self.bundle
         if number is None or bundle is None or number >= len(bundle.reviews):
             return None
-        return bundle.reviews[number]
+        review = bundle.reviews[number]
+        return review if review.text == self.state.text else None  # its label only belongs to its own text
 
     def _render_model(self, *_args) -> None:
         for combo in (self.reader.colour_combo, self.architecture.model_combo):
