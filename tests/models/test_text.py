@@ -194,3 +194,18 @@ def test_nearest_words_by_cosine(bundle):
 def test_encode_batch_never_gives_an_empty_row(bundle):
     ids, lengths = encode_batch(["", "good film"], bundle["vocabulary"])
     assert lengths.tolist() == [1, 2] and ids.shape == (2, 2)
+
+
+def test_the_cnn_embedding_learned_sentiment_neighbours(bundle):
+    """Trained embeddings, not their random start: a word's neighbours share its sentiment."""
+    vocabulary, model = bundle["vocabulary"], bundle["models"]["imdb_cnn"]
+    positive = {"brilliant", "perfect", "wonderful", "superb", "outstanding", "excellently", "extraordinary",
+                "great", "amazing", "fantastic", "beautiful", "best", "enjoy", "underrated", "terrific"}
+    negative = {"tedious", "dull", "unwatchable", "poorly", "pathetic", "terrible", "worst", "boring", "waste",
+                "horrible", "bad", "lame", "badly", "stupid", "awful", "mess", "poor", "laughable"}
+    for word, same, other in (("excellent", positive, negative), ("awful", negative, positive)):
+        near = {vocabulary.words[i] for i, _ in nearest_words(model, vocabulary.id(word), 10)}
+        assert len(near & same) >= 3 and not near & other, (word, sorted(near))
+    # The start was uniform in ±0.05 (mean |w| 0.025): the rows of common words grew well beyond it.
+    table = model.embedding.weight.detach()
+    assert float(table[2:1002].abs().mean()) > 1.4 * 0.025

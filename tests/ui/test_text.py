@@ -262,7 +262,15 @@ def test_embedding_rows_map_and_parameter_count(lesson, qtbot, reference):
     assert f"<b>{model.embedding.weight.numel():,}</b> of its <b>{total:,}</b>" in note
     # Hovering a point of the map names the word and its nearest neighbours by cosine similarity.
     view = lesson.embedding.map
-    index = view.highlighted[0]
+    # Of the text's words on the map, the one farthest from any other point (points can overlap).
+    pixel = np.array(view.plot.getViewBox().viewPixelSize())
+
+    def clearance(i):
+        gaps = np.hypot(*((np.delete(view.xy, i, axis=0) - view.xy[i]) / pixel).T)
+        return gaps.min()
+
+    index = max(view.highlighted, key=clearance)
+    assert clearance(index) > 1.0  # at least a pixel from its nearest neighbour
     point = view.mapFromScene(view.plot.getViewBox().mapViewToScene(QPointF(*view.xy[index])))
     event = QMouseEvent(QEvent.Type.MouseMove, QPointF(point), view.viewport().mapToGlobal(QPointF(point)),
                         Qt.MouseButton.NoButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)

@@ -30,6 +30,8 @@ def _fixed_plot(title: str, left: str, bottom: str) -> pg.PlotItem:
     plot.hideButtons()
     plot.setLabel("left", left)
     plot.setLabel("bottom", bottom)
+    for side in ("left", "bottom"):  # plain numbers: no "(x0.001)" rescaling of small coordinates
+        plot.getAxis(side).enableAutoSIPrefix(False)
     return plot
 
 
