@@ -147,13 +147,20 @@ def main() -> int:
     window.show_lesson("draw")
     run_until(app, lambda: idle(window))
     pad = window.lesson("draw").findChild(DrawingPad)
-    monitor.start()
-    draw_digit(app, pad)
-    run_until(app, lambda: idle(window))
-    drawing = monitor.stop()
-    print(f"{'draw':>13}: drawing a digit (60 Hz mouse moves): longest stall {drawing:5.1f} ms")
+    stalls = []
+    for _ in range(7):  # a stroke's stall depends on when results land between mouse moves: several runs
+        window.lesson("draw").clear()
+        run_until(app, lambda: idle(window), settle_ms=100)
+        monitor.start()
+        draw_digit(app, pad)
+        run_until(app, lambda: idle(window))
+        stalls.append(monitor.stop())
+    drawing = float(np.median(stalls))
+    print(f"{'draw':>13}: drawing a digit (60 Hz mouse moves), longest stall of each of {len(stalls)} digits: "
+          f"median {drawing:.1f} ms, worst {max(stalls):.1f} ms ({', '.join(f'{v:.0f}' for v in stalls)})")
     worst = max(v[0] for v in results.values())
-    print(f"longest stall while a photo is opened or a digit drawn: {max(worst, drawing):.1f} ms (target 16 ms)")
+    print(f"longest stall while a photo is opened: {worst:.1f} ms; while a digit is drawn: median {drawing:.1f} ms, "
+          f"worst {max(stalls):.1f} ms (target 16 ms)")
     print(f"longest lesson switch: {max(v[1] for v in results.values()):.1f} ms")
     window.close()
     return 0
