@@ -72,6 +72,29 @@ def _load_for_window(source) -> tuple[np.ndarray, np.ndarray]:
     return image, _thumbnail(image)
 
 
+class LessonStack(QStackedWidget):
+    """The lesson pages, one shown at a time, sized by the page on screen only.
+
+    A QStackedWidget asks every page (the hidden ones too) for its size and height-for-width
+    whenever a page changes a label; with the text lesson built (dozens of word-wrapped labels),
+    each reading in the draw lesson then took 21–48 ms instead of 13–16 ms on the GUI thread.
+    """
+
+    def _page(self):
+        return self.currentWidget()
+
+    def sizeHint(self):  # noqa: N802 (Qt override)
+        page = self._page()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self):  # noqa: N802 (Qt override)
+        page = self._page()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        return False  # the window gives the lesson its height; no page sizes it by its width
+
+
 class MainWindow(QMainWindow):
     """ConvLens' main window.
 
@@ -148,7 +171,7 @@ class MainWindow(QMainWindow):
         self.lesson_title.setStyleSheet("font-size: 16pt; font-weight: 600;")
         self.lesson_lecture = QLabel(objectName="lessonLecture")
         self.lesson_lecture.setStyleSheet("color: #555; font-size: 10pt;")
-        self.stack = QStackedWidget(objectName="lessonStack")
+        self.stack = LessonStack(objectName="lessonStack")
 
         right = QWidget()
         column = QVBoxLayout(right)
