@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 import base64
-import io as _bytes_io
-import json
-import os
 import pathlib
 import sys
-import tempfile
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool, QTimer, Signal
@@ -31,8 +27,9 @@ from PySide6.QtWidgets import (
 
 from .. import __version__, io
 from .errors import format_exception, show_error
-from .evented import decode
-from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info, state_class
+from . import sessions
+from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info
+from .sessions import SESSION_FORMAT, SESSION_SUFFIX, SESSION_VERSION  # noqa: F401 (re-exported)
 from .lessons.base import Lesson
 from .state import AppState, Commands
 from .widgets.drawing_pad import render_strokes
@@ -41,22 +38,6 @@ from .workers import LatestOnlyRunner, WorkResult
 
 DEFAULT_SIZE = QSize(1400, 900)
 DEFAULT_SAMPLE = "chelsea"
-#: What a session file says it is, and the format version this code writes and reads.
-SESSION_FORMAT = "convlens-session"
-SESSION_VERSION = 1
-SESSION_SUFFIX = ".convlens"
-#: A session file larger than this is refused before it is parsed.
-MAX_SESSION_BYTES = 64 * 1024 * 1024
-
-
-def _png_bytes(image: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buffer = _bytes_io.BytesIO()
-    Image.fromarray(np.clip(np.round(image * 255), 0, 255).astype(np.uint8)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def _thumbnail(image: np.ndarray, side: int = 140) -> np.ndarray:
     """A small (≤ side px) uint8 copy of an image for the navigator's preview (made in a worker)."""
     from PIL import Image
@@ -400,64 +381,16 @@ class MainWindow(QMainWindow):
             path = state.image_path
             image = {"name": state.image_name, "path": path, "png": None}
             if not path or not pathlib.Path(path).is_file():
-                image["png"] = base64.b64encode(_png_bytes(state.image)).decode("ascii")
+                image["png"] = base64.b64encode(sessions.png_bytes(state.image)).decode("ascii")
         return {
-            "format": SESSION_FORMAT,
-            "version": SESSION_VERSION,
+            "format": sessions.SESSION_FORMAT,
+            "version": sessions.SESSION_VERSION,
             "lesson": self._current or LESSON_IDS[0],
             "image": image,
             "drawing": state.to_dict(),
             "digit_model": state.digit_model_name,
             "lessons": {lesson_id: lesson.state.to_dict() for lesson_id, lesson in self._lessons.items()},
         }
-
-    @staticmethod
-    def check_session(data) -> dict:
-        """Validate a session completely without changing anything; ``ValueError`` says what is wrong.
-
-        Returns the parts ready to apply: lesson id, image entry, app state, lesson states.
-        """
-        if not isinstance(data, dict):
-            raise ValueError("this is not a ConvLens session (the file does not hold a mapping of settings)")
-        if data.get("format") != SESSION_FORMAT:
-            raise ValueError("this is not a ConvLens session (its format field is missing or different)")
-        version = data.get("version")
-        if version != SESSION_VERSION:
-            raise ValueError(f"this session has format version {version!r}; this ConvLens reads version "
-                             f"{SESSION_VERSION}")
-        unknown = sorted(set(data) - {"format", "version", "lesson", "image", "drawing", "lessons", "digit_model"})
-        if unknown:
-            raise ValueError(f"the session has unknown parts: {', '.join(unknown)}")
-        lesson = data.get("lesson")
-        if lesson not in LESSON_IDS:
-            raise ValueError(f"the session opens an unknown lesson {lesson!r}; valid lessons: {', '.join(LESSON_IDS)}")
-        image = data.get("image")
-        png = None
-        if image is not None:
-            image = decode("the session's image", dict[str, str | None], image)
-            if set(image) != {"name", "path", "png"}:
-                raise ValueError("the session's image should have a name, a path and an embedded PNG (or null)")
-            if image["png"] is not None:
-                try:
-                    png = base64.b64decode(image["png"].encode("ascii"), validate=True)
-                except (ValueError, UnicodeEncodeError) as exc:
-                    raise ValueError("the session's embedded image is damaged (not valid base64)") from exc
-                if not png.startswith(b"\x89PNG"):
-                    raise ValueError("the session's embedded image is not a PNG")
-        app = AppState.from_dict(data.get("drawing", {}), "the session's drawing")
-        lessons = data.get("lessons", {})
-        if not isinstance(lessons, dict):
-            raise ValueError("the session's lessons should be a mapping from lesson id to its state")
-        states = {}
-        for lesson_id, saved in lessons.items():
-            if lesson_id not in LESSON_IDS:
-                raise ValueError(f"the session has a state for an unknown lesson {lesson_id!r}")
-            states[lesson_id] = state_class(lesson_id).from_dict(saved, f"the {lesson_id} lesson's state")
-        digit_model = data.get("digit_model")
-        if digit_model is not None and not isinstance(digit_model, str):
-            raise ValueError("the session's digit model should be a name")
-        return {"lesson": lesson, "image": image, "png": png, "app": app, "lessons": states,
-                "digit_model": digit_model}
 
     def restore_session(self, data) -> list[str]:
         """Put the window in the state ``data`` describes (from :meth:`session`).
@@ -466,7 +399,7 @@ class MainWindow(QMainWindow):
         and changes nothing. Returns notes for the user (an image that is no
         longer there, a digit model that sessions do not carry).
         """
-        checked = self.check_session(data)
+        checked = sessions.check_session(data)
         notes = []
         before_drawing = self.app_state.to_dict()
         before = {lesson_id: lesson.state.to_dict() for lesson_id, lesson in self._lessons.items()}
@@ -515,20 +448,7 @@ class MainWindow(QMainWindow):
         The JSON goes to a temporary file in the same folder, which is flushed
         and synced to disk, then renamed over ``path`` in one step.
         """
-        path = pathlib.Path(path)
-        text = json.dumps(self.session(), allow_nan=False, separators=(",", ":"))
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
-        return path
+        return sessions.write_session(path, self.session())
 
     def load_session(self, path) -> list[str]:
         """Read a session file and restore it.
@@ -539,27 +459,7 @@ class MainWindow(QMainWindow):
             With a plain sentence for an empty, truncated, non-JSON, wrong-version or
             malformed file; the window is then unchanged.
         """
-        path = pathlib.Path(path)
-        try:
-            size = path.stat().st_size
-            if size > MAX_SESSION_BYTES:
-                raise ValueError(f"{path.name} is {size / 2**20:.0f} MB, too large for a session "
-                                 f"(at most {MAX_SESSION_BYTES // 2**20} MB)")
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ValueError(f"{path.name} cannot be read: {exc.strerror or exc}") from exc
-        if not raw.strip():
-            raise ValueError(f"{path.name} is empty: it holds no session")
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"{path.name} is not a ConvLens session (it is not text)") from exc
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path.name} is not a complete ConvLens session: it is truncated or not JSON "
-                             f"(line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
-        except RecursionError as exc:
-            raise ValueError(f"{path.name} is nested too deeply to be a ConvLens session") from exc
-        return self.restore_session(data)
+        return self.restore_session(sessions.read_session(path))
 
     def open_session(self, path, show_dialog: bool = True) -> bool:
         """:meth:`load_session` for the user: a refused file is explained, not raised."""
