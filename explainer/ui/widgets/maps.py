@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
 #: Sequential, colour-blind-safe map for values that start at 0 (ReLU outputs, pixels).
 ACTIVATION_CMAP = "viridis"
@@ -106,6 +106,16 @@ class ClickableImageItem(pg.ImageItem):
             self.hover_handler(pos.y(), pos.x())
 
 
+def cache_axes(*axes: pg.AxisItem) -> None:
+    """Keep each axis as a cached picture, repainted only when its ticks or size change.
+
+    Without it, an axis with grid lines is replayed from its QPicture whenever
+    anything under the grid changes (a bar moving), about 0.6 ms each time.
+    """
+    for axis in axes:
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 def outline(color: str = "#ff9900", width: float = 2.0) -> QGraphicsRectItem:
     """A rectangle item to mark a selection; add it to a ViewBox, hide/show as needed."""
     item = QGraphicsRectItem()
@@ -153,6 +163,7 @@ class MapsView(QObject):
         self._aspect = aspect
         self.mosaic: Mosaic | None = None
         self.values: np.ndarray | None = None
+        self._levels: tuple[float, float] | None = None
 
     def set_columns(self, columns: int | None) -> None:
         """Maps per mosaic row (None: choose from the aspect ratio); applies at the next set_maps."""
@@ -171,7 +182,11 @@ class MapsView(QObject):
             self.mosaic = Mosaic(c, h, w, columns, gap=1 if min(h, w) > 1 and c > 1 else 0)
             rows, cols = self.mosaic.shape
             self.view.setRange(QRectF(0, 0, cols, rows), padding=0.02)
+        if (self.values is not None and self._levels == tuple(levels) and self.image.image is not None
+                and np.array_equal(self.values, values)):
+            return  # the same maps again (e.g. a selected neuron's weights after each stroke): nothing to repaint
         self.values = values
+        self._levels = tuple(levels)
         self.image.setImage(self.mosaic.tile(values), autoLevels=False, levels=levels)
 
     def clear(self) -> None:

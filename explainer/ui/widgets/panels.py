@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from .maps import ClickableImageItem, colormap, outline
+from .maps import ClickableImageItem, cache_axes, colormap, outline
 
 
 class ImageView:
@@ -74,6 +74,7 @@ class ProbabilityChart(pg.PlotWidget):
         self.setLabel("bottom", "class")
         self.getAxis("bottom").setTicks([list(enumerate(labels))])
         self.showGrid(y=True, alpha=0.25)
+        cache_axes(*(self.getAxis(side) for side in ("left", "bottom")))
         self.bars = pg.BarGraphItem(x=np.arange(len(labels)), height=np.zeros(len(labels)), width=0.7,
                                     brush="#9ab")
         self.addItem(self.bars)

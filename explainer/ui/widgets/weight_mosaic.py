@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from .maps import SIGNED_CMAP, MapsView, colormap
+from .maps import SIGNED_CMAP, MapsView, cache_axes, colormap
 
 
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
@@ -35,6 +35,7 @@ class WeightMosaic(pg.GraphicsLayoutWidget):
         if color_bar:
             self.bar = pg.ColorBarItem(colorMap=colormap(SIGNED_CMAP), values=(-1, 1), interactive=False, width=10)
             self.bar.setImageItem(self.maps.image)
+            cache_axes(self.bar.axis)
             self.addItem(self.bar, row=1, col=1)
 
     def set_weights(self, values: np.ndarray, columns: int | None = None) -> None:
@@ -44,7 +45,7 @@ class WeightMosaic(pg.GraphicsLayoutWidget):
             self.maps.set_columns(columns)
         levels = symmetric_levels(values)
         self.maps.set_maps(values, levels)
-        if self.bar is not None:
+        if self.bar is not None and tuple(self.bar.levels()) != levels:
             self.bar.setLevels(levels)
 
     def clear_weights(self) -> None:
