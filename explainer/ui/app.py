@@ -108,6 +108,10 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_central()
         self._build_menus()
+        from .tour.window import TourControls  # the Tour menu sits before Help
+
+        self.tour = TourControls(self)
+        self._move_help_menu_last()
         self.commands.message_posted.connect(self._on_commands_message_posted)
         self.commands.lesson_requested.connect(self.show_lesson)
         self.statusBar().showMessage("Pick a lesson on the left. Drop an image anywhere to use it.", 8000)
@@ -164,6 +168,7 @@ class MainWindow(QMainWindow):
         column.addLayout(header)
         column.addWidget(self.stack, 1)
 
+        self.side_column = left
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -201,6 +206,12 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About ConvLens", self._on_about_triggered)
+
+    def _move_help_menu_last(self) -> None:
+        bar = self.menuBar()
+        help_action = next(a for a in bar.actions() if a.text() == "&Help")
+        bar.removeAction(help_action)
+        bar.addAction(help_action)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -554,6 +565,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lesson", metavar="ID", help=f"lesson to open: {', '.join(LESSON_IDS)}")
     parser.add_argument("--screenshot", metavar="PATH", help="render the window to this PNG once the lesson has drawn, then exit")
     parser.add_argument("--size", metavar="WxH", type=_parse_size, default=None, help="window size (default 1400x900)")
+    parser.add_argument("--tour", metavar="PATH", help="open this tour file (a JSON tour, see assets/tours/)")
+    parser.add_argument("--tour-steps", action="store_true",
+                        help="print the bundled tour, one line a step: N, lesson, title, and 'quiz' on questions")
+    parser.add_argument("--tour-step", metavar="N", type=int,
+                        help="open the tour (bundled, or --tour) at step N (1-based); with --screenshot, render it")
     parser.add_argument("--version", action="version", version=f"ConvLens {__version__}")
     return parser
 
@@ -593,9 +609,24 @@ def _take_screenshot(window: MainWindow, path: str, app: QApplication, waited_ms
     app.exit(0 if ok else 1)
 
 
+def _print_tour_steps(path=None) -> int:
+    """``--tour-steps``: the tour's steps, one line each (no window is made)."""
+    from .tour.model import bundled_tour_path, read_tour
+
+    try:
+        tour = read_tour(path or bundled_tour_path())
+    except ValueError as exc:
+        print(f"convlens: {exc}", file=sys.stderr)
+        return 2
+    print(tour.listing())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the app. Returns the process exit code."""
     args = build_parser().parse_args(argv)
+    if args.tour_steps:
+        return _print_tour_steps(args.tour)
     if args.lesson is not None and args.lesson not in LESSON_IDS:
         print(f"convlens: unknown lesson {args.lesson!r}. Valid lessons: {', '.join(LESSON_IDS)}", file=sys.stderr)
         return 2
@@ -624,6 +655,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.session:
         if not window.open_session(args.session, show_dialog=interactive) and not interactive:
             print(f"convlens: {window.statusBar().currentMessage()}", file=sys.stderr)
+            return 2
+
+    if args.tour or args.tour_step is not None:
+        from .tour.model import bundled_tour_path
+
+        path = args.tour or bundled_tour_path()
+        if not window.tour.open_path(path, max(0, (args.tour_step or 1) - 1), show_dialog=interactive):
+            if not interactive:
+                print(f"convlens: {window.statusBar().currentMessage()}", file=sys.stderr)
+                return 2
+        elif args.tour_step is not None and not 1 <= args.tour_step <= len(window.tour.panel.tour.steps):
+            print(f"convlens: the tour has steps 1 to {len(window.tour.panel.tour.steps)}, not {args.tour_step}",
+                  file=sys.stderr)
             return 2
 
     if args.screenshot:

@@ -227,6 +227,33 @@ class StateModel:
         state.validate()
         return state
 
+    @classmethod
+    def complete(cls, data: dict) -> dict:
+        """Fill in the fields that a partial dict implies (a tour step names a preset, not its arrays).
+
+        Called by :meth:`from_partial` before the defaults are added. The base
+        class adds nothing; a lesson whose fields come together from one choice
+        (an example's input and kernels, a random scene's image and labels)
+        overrides it. Must not change a field the dict gives.
+        """
+        return data
+
+    @classmethod
+    def from_partial(cls, data: Any, where: str | None = None):
+        """A new state from some fields only: what they imply (:meth:`complete`), defaults for the rest.
+
+        ``ValueError`` for anything malformed, as :meth:`from_dict`.
+        """
+        where = where or cls.state_name
+        if not isinstance(data, dict):
+            raise ValueError(f"{where} should be a mapping of fields, got {type(data).__name__}")
+        unknown = sorted(set(data) - {f.name for f in cls._session_fields()})
+        if unknown:
+            raise ValueError(f"{where} has unknown field(s): {', '.join(map(str, unknown))}")
+        full = cls().to_dict()
+        full.update(cls.complete(dict(data)))
+        return cls.from_dict(full, where)
+
     def validate(self) -> None:
         """Raise ``ValueError`` if the fields do not make a usable state (override to check ranges)."""
 

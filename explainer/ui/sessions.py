@@ -37,14 +37,15 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def write_session(path, data: dict) -> pathlib.Path:
+def write_json(path, data: dict, indent: int | None = None) -> pathlib.Path:
     """Write ``data`` as JSON to ``path`` atomically: a crash mid-save leaves any old file whole.
 
     The JSON goes to a temporary file in the same folder, which is flushed and synced to disk,
     then renamed over ``path`` in one step.
     """
     path = pathlib.Path(path)
-    text = json.dumps(data, allow_nan=False, separators=(",", ":"))
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(data, allow_nan=False, separators=separators, indent=indent, ensure_ascii=False)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -57,6 +58,11 @@ def write_session(path, data: dict) -> pathlib.Path:
             os.unlink(temporary)
         raise
     return path
+
+
+def write_session(path, data: dict) -> pathlib.Path:
+    """Write a session's ``data`` compactly and atomically (see :func:`write_json`)."""
+    return write_json(path, data)
 
 
 def read_session(path) -> object:

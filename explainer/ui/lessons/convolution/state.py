@@ -19,8 +19,8 @@ import numpy as np
 from psygnal import evented
 
 from ....core import conv2d, output_size_unchecked
-from ...evented import StateModel, check_choice, check_range
-from .presets import PRESETS, Example, channel_names, lecture_example
+from ...evented import StateModel, check_choice, check_range, encode
+from .presets import PRESETS, Example, channel_names, digit_example, lecture_example
 
 STRIDE_RANGE = (1, 4)
 PADDING_RANGE = (0, 3)
@@ -201,6 +201,22 @@ class ConvolutionState(StateModel):
         check_range("the speed", self.speed, *SPEED_RANGE)
 
     # -- setters with logic ----------------------------------------------------
+    @classmethod
+    def complete(cls, data: dict) -> dict:
+        """A partial dict naming a lecture or digit preset gets that example's input, kernels and geometry.
+
+        Fields the dict gives win (e.g. ``{"preset": "binary", "stride": 2}``).
+        A crop needs the current picture, so a ``"crop"`` preset is left as given.
+        """
+        preset = data.get("preset")
+        if preset in ("rgb", "binary", "digit") and "x" not in data:
+            example = lecture_example(preset) if preset != "digit" else digit_example()
+            implied = {"x": example.x, "w": example.w, "b": example.b, "stride": example.stride,
+                       "padding": example.padding, "dilation": example.dilation,
+                       "channel_names": list(example.names), "cursor": example.cursor}
+            data = {**{key: encode(value) for key, value in implied.items()}, **data}
+        return data
+
     def load(self, example: Example, preset: str) -> None:
         """Put a whole example in: input, kernels, biases, geometry, names; first kernel, its start cell.
 

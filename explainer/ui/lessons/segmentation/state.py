@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from psygnal import evented
 
-from ....data.scenes import NUM_CLASSES, SCENE_SIDE
-from ...evented import StateModel, array_field, check_choice, check_range
+from .... import io
+from ....data.scenes import NUM_CLASSES, SCENE_SIDE, make_scene
+from ...evented import StateModel, array_field, check_choice, check_range, encode
 from ...widgets.transposed_stepper_state import TransposedStepperState
 
 SOURCES = ("drawn", "random", "picture")
@@ -36,6 +37,15 @@ def _blank_image() -> np.ndarray:
 
 def _blank_truth() -> np.ndarray:
     return np.zeros((SCENE_SIDE, SCENE_SIDE), np.int64)
+
+
+def random_scene(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The random scene of held-out digits that ``seed`` makes: image (96, 96) float32 and labels int64."""
+    digits, labels = io.heldout_digits()
+    if len(digits) == 0:
+        raise ValueError("random scenes need the bundled held-out digits, which are missing")
+    image, truth, _boxes = make_scene(digits, labels, np.random.default_rng(int(seed)))
+    return image.astype(np.float32), truth.astype(np.int64)
 
 
 @evented
@@ -70,6 +80,18 @@ class SegmentationState(StateModel):
     seed: int = 0
     tab: int = 0
     stepper: TransposedStepperState = dataclasses.field(default_factory=TransposedStepperState)
+
+    @classmethod
+    def complete(cls, data: dict) -> dict:
+        """A partial dict asking for a random scene (``{"source": "random", "seed": 7}``) gets its image and labels."""
+        if data.get("source") == "random" and "image" not in data and "truth" not in data:
+            seed = data.get("seed", 0)
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise ValueError(f"the random-scene seed must be a whole number, got {seed!r}")
+            check_range("the random-scene seed", seed, 0, 2**63 - 1)
+            image, truth = random_scene(seed)
+            data = {"image": encode(image), "truth": encode(truth), **data}
+        return data
 
     # -- setters with logic ---------------------------------------------------
     def clear(self) -> None:
