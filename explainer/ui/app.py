@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__, io
+from .animation import export_animation
 from .errors import format_exception, show_error
 from . import sessions
 from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info
@@ -191,6 +192,9 @@ class MainWindow(QMainWindow):
                                                 "Ctrl+Shift+O")
         file_menu.addSeparator()
         self.export_action = self._action(file_menu, "&Export view as PNG…", self._on_export_triggered, "Ctrl+E")
+        self.export_animation_action = self._action(file_menu, "Export &animation…",
+                                                    lambda: export_animation(self, self.current_lesson()),
+                                                    "Ctrl+Shift+E")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -539,6 +543,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self.remember_settings:
             self.save_settings()
+        self.tour.detach()
         for lesson in self._lessons.values():  # every lesson stops its work first…
             lesson.shutdown()
         self._loader.shutdown(timeout_ms=0)

@@ -129,6 +129,23 @@ class Tour:
         return "\n".join(lines)
 
 
+def split_spotlight(text: str) -> tuple[str, tuple[float, float]]:
+    """``"photoInputView#0-0.45"`` → ("photoInputView", (0.0, 0.45)): a band of a widget's height; no ``#``: all of it.
+
+    ``ValueError`` if the band is not two fractions 0 ≤ start < end ≤ 1.
+    """
+    name, _, band = text.partition("#")
+    if not band:
+        return name, (0.0, 1.0)
+    try:
+        start, end = (float(part) for part in band.split("-"))
+    except ValueError as exc:
+        raise ValueError(f"the spotlight {text!r} should end in #start-end with two fractions, e.g. #0-0.5") from exc
+    if not 0 <= start < end <= 1:
+        raise ValueError(f"the spotlight {text!r} needs 0 ≤ start < end ≤ 1")
+    return name, (start, end)
+
+
 # ---------------------------------------------------------------- checking
 
 
@@ -195,6 +212,11 @@ def check_step(where: str, data) -> Step:
     if not isinstance(spotlight, list) or len(spotlight) > 8:
         raise ValueError(f"{where}'s spotlight should be the name of a part of the lesson, or a list of up to 8")
     spotlight = tuple(_text(f"{where}'s spotlight", name, MAX_TITLE) for name in spotlight)
+    for name in spotlight:
+        try:
+            split_spotlight(name)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from exc
     quiz = check_quiz(f"{where}'s question", data["quiz"]) if data.get("quiz") is not None else None
     step = Step(lesson, title, narrative, notice, dict(state), image, spotlight, quiz)
     try:

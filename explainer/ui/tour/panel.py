@@ -179,6 +179,7 @@ class TourPanel(QWidget):
             blocker = self.steps.blockSignals(True)
             self.steps.setCurrentRow(index)
             self.steps.blockSignals(blocker)
+        self.steps.scrollToItem(self.steps.item(index))
         self._show_step()
         self.step_shown.emit(index)
         return True
@@ -233,7 +234,12 @@ class TourPanel(QWidget):
 
     def _show_quiz(self, step: model.Step) -> None:
         lesson = self.window_.lesson(step.lesson)
-        holes = [w for name in step.spotlight for w in [lesson.findChild(QWidget, name)] if w is not None]
+        holes = []
+        for name in step.spotlight:
+            name, part = model.split_spotlight(name)
+            widget = lesson.findChild(QWidget, name)
+            if widget is not None:
+                holes.append((widget, part))
         quiz = step.quiz
         if quiz is None:
             self.quiz_box.hide()
@@ -274,18 +280,25 @@ class TourPanel(QWidget):
         self.veil.clear()
         self._show_nothing()
 
-    def hideEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().hideEvent(event)
-        if not self.window_.isHidden():  # the panel was closed: nothing may stay covered
+    def set_covering(self, allowed: bool) -> None:
+        """Whether the veil may cover the lesson (not while the panel is closed: nothing may stay hidden)."""
+        if not allowed:
             self.veil.clear()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        if self.current_step() is not None:
+        elif self.current_step() is not None:
             self._show_quiz(self.current_step())
+
+    def detach(self) -> None:
+        """Stop filtering other widgets' events (before the application quits and widgets are destroyed)."""
+        for widget in (self, self.steps, self.previous_button, self.next_button):
+            widget.removeEventFilter(self)
+        self.veil.detach()
 
     # -- keys: → / ← (and a clicker's keys) while the tour has the focus ---------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and self.tour is not None
+                and event.key() in NEXT_KEYS + PREVIOUS_KEYS and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            event.accept()  # the tour has the focus: these keys are ours, not a lesson's shortcut (→ steps a kernel)
+            return True
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and self.tour is not None:
             if event.key() in NEXT_KEYS:
                 self.next()

@@ -14,7 +14,9 @@ MARGIN = 4
 class Veil(QWidget):
     """Lies over ``target`` (a child of it, always its full size).
 
-    ``cover(holes, text)`` hides everything but the ``holes`` widgets and takes
+    A hole is a widget, or ``(widget, (start, end))``: the band of its height
+    from ``start`` to ``end`` (fractions). ``cover(holes, text)`` hides
+    everything but the holes and takes
     the clicks there (the holes stay usable); ``outline(holes)`` only draws a
     frame around them and lets every click through; ``clear()`` hides it.
     """
@@ -24,36 +26,44 @@ class Veil(QWidget):
         self.target = target
         self.mode = "off"
         self.text = ""
-        self.holes: list[QWidget] = []
+        self.holes: list[tuple[QWidget, tuple[float, float]]] = []
         self.setObjectName("tourVeil")
         target.installEventFilter(self)
         self.hide()
 
     # -- public ------------------------------------------------------------------
-    def cover(self, holes: list[QWidget], text: str) -> None:
+    def cover(self, holes: list, text: str) -> None:
         self._set("cover", holes, text)
 
-    def outline(self, holes: list[QWidget]) -> None:
+    def outline(self, holes: list) -> None:
         self._set("outline", holes, "") if holes else self.clear()
 
     def clear(self) -> None:
         self._set("off", [], "")
 
+    def detach(self) -> None:
+        """Stop watching the target and the holes (before widgets are destroyed at exit)."""
+        self.clear()
+        self.target.removeEventFilter(self)
+
     def hole_rects(self) -> list[QRect]:
         """Where the holes are, in the veil's coordinates (visible holes only)."""
         rects = []
-        for widget in self.holes:
+        for widget, (start, end) in self.holes:
             if widget.isVisible() and self.target.isAncestorOf(widget):
                 top_left = widget.mapTo(self.target, widget.rect().topLeft())
-                rects.append(QRect(top_left, widget.size()).adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN))
+                top = top_left.y() + round(start * widget.height())
+                height = round((end - start) * widget.height())
+                rects.append(QRect(top_left.x(), top, widget.width(), height).adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN))
         return rects
 
     # -- internals -----------------------------------------------------------------
     def _set(self, mode: str, holes: list[QWidget], text: str) -> None:
-        for widget in self.holes:
+        for widget, _part in self.holes:
             widget.removeEventFilter(self)
-        self.mode, self.holes, self.text = mode, list(holes), text
-        for widget in self.holes:
+        self.mode, self.text = mode, text
+        self.holes = [hole if isinstance(hole, tuple) else (hole, (0.0, 1.0)) for hole in holes]
+        for widget, _part in self.holes:
             widget.installEventFilter(self)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, mode != "cover")
         if mode == "off":
@@ -73,6 +83,20 @@ class Veil(QWidget):
         else:
             self.clearMask()
         self.update()
+
+    def _free_band(self, holes: list[QRect]) -> QRect:
+        """The largest band beside the holes (above, below, left or right of them all) to write in."""
+        area = self.rect().adjusted(30, 30, -30, -30)
+        if not holes:
+            return area
+        box = holes[0]
+        for rect in holes[1:]:
+            box = box.united(rect)
+        bands = [QRect(area.left(), area.top(), area.width(), box.top() - 20 - area.top()),
+                 QRect(area.left(), box.bottom() + 20, area.width(), area.bottom() - box.bottom() - 20),
+                 QRect(area.left(), area.top(), box.left() - 20 - area.left(), area.height()),
+                 QRect(box.right() + 20, area.top(), area.right() - box.right() - 20, area.height())]
+        return max(bands, key=lambda band: max(0, band.width()) * max(0, band.height()))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if self.mode != "off" and event.type() in (QEvent.Type.Resize, QEvent.Type.Move, QEvent.Type.Show,
@@ -97,12 +121,7 @@ class Veil(QWidget):
             font.setPointSizeF(font.pointSizeF() * 1.6)
             font.setBold(True)
             painter.setFont(font)
-            free = self.rect().adjusted(40, 40, -40, -40)
-            if holes:  # write in the largest free band beside the holes
-                bottom = max(rect.bottom() for rect in holes)
-                top = min(rect.top() for rect in holes)
-                free = (QRect(free.left(), bottom + 20, free.width(), free.bottom() - bottom - 20)
-                        if self.height() - bottom > top else QRect(free.left(), free.top(), free.width(), top - 60))
+            free = self._free_band(holes)
             painter.drawText(free, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.text)
         pen = QPen(OUTLINE)
         pen.setWidthF(3.0)

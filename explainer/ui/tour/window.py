@@ -6,7 +6,7 @@ import pathlib
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QMainWindow
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QFileDialog, QMainWindow
 
 from ..errors import show_error
 from . import model
@@ -26,6 +26,7 @@ class TourControls:
         window.resizeDocks([self.dock], [340], Qt.Orientation.Horizontal)
         self.dock.hide()
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        QApplication.instance().aboutToQuit.connect(self.detach)
         self.panel.step_shown.connect(lambda _i: self._update_actions())
         self.panel.tour_changed.connect(self._update_actions)
         self._build_menu(window.menuBar().addMenu("&Tour"))
@@ -58,7 +59,16 @@ class TourControls:
         toggle.setText("Show the tour &panel")
         menu.addAction(toggle)
 
+    def detach(self) -> None:
+        """Disconnect from widgets that are about to be destroyed (Python must not run during their teardown)."""
+        try:
+            self.dock.visibilityChanged.disconnect(self._on_dock_visibility_changed)
+        except (RuntimeError, TypeError):
+            pass
+        self.panel.detach()
+
     def _on_dock_visibility_changed(self, visible: bool) -> None:
+        self.panel.set_covering(visible)
         # The step list stands in for the lesson list while the tour is open, so the lesson keeps its width
         # (the lessons stay in View ▸ Lessons and Ctrl+1…9).
         self.window.side_column.setVisible(not visible and not getattr(self.window, "presenting", False))
