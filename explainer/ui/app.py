@@ -13,12 +13,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -98,6 +100,8 @@ class MainWindow(QMainWindow):
         self.commands = commands if commands is not None else Commands()
         #: Save window geometry and the last lesson in QSettings when closing (set by :func:`main`).
         self.remember_settings = False
+        #: True while the presenter view is on (set by View ▸ Presenter view, F5).
+        self.presenting = False
         self._lessons: dict[str, Lesson] = {}
         self._current: str | None = None
         self._show_load_dialogs = True
@@ -112,6 +116,9 @@ class MainWindow(QMainWindow):
         from .tour.window import TourControls  # the Tour menu sits before Help
 
         self.tour = TourControls(self)
+        from .presenter import PresenterView
+
+        self.presenter = PresenterView(self, self.view_menu)
         self._move_help_menu_last()
         self.commands.message_posted.connect(self._on_commands_message_posted)
         self.commands.lesson_requested.connect(self.show_lesson)
@@ -167,7 +174,12 @@ class MainWindow(QMainWindow):
         header.addSpacing(12)
         header.addWidget(self.lesson_lecture, 1, Qt.AlignmentFlag.AlignBottom)
         column.addLayout(header)
-        column.addWidget(self.stack, 1)
+        # In a scroll area: a page that cannot shrink to the window (a small screen, the presenter view's
+        # large text) scrolls instead of squeezing its widgets on top of each other.
+        self.stack_scroll = QScrollArea(objectName="lessonScroll", widgetResizable=True)
+        self.stack_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.stack_scroll.setWidget(self.stack)
+        column.addWidget(self.stack_scroll, 1)
 
         self.side_column = left
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -198,7 +210,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         self.fullscreen_action = self._action(view_menu, "&Full screen", self._on_fullscreen_toggled, "F11")
         self.fullscreen_action.setCheckable(True)
         view_menu.addSeparator()
@@ -229,6 +241,10 @@ class MainWindow(QMainWindow):
     @property
     def current_lesson_id(self) -> str | None:
         return self._current
+
+    def built_lessons(self) -> list[str]:
+        """The ids of the lessons opened so far."""
+        return list(self._lessons)
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         """The lesson widget if it has been opened, else None."""
@@ -575,6 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the bundled tour, one line a step: N, lesson, title, and 'quiz' on questions")
     parser.add_argument("--tour-step", metavar="N", type=int,
                         help="open the tour (bundled, or --tour) at step N (1-based); with --screenshot, render it")
+    parser.add_argument("--presenter", action="store_true", help="start in the presenter view (F5)")
     parser.add_argument("--version", action="version", version=f"ConvLens {__version__}")
     return parser
 
@@ -674,6 +691,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"convlens: the tour has steps 1 to {len(window.tour.panel.tour.steps)}, not {args.tour_step}",
                   file=sys.stderr)
             return 2
+
+    if args.presenter:
+        window.presenter.set_on(True)
 
     if args.screenshot:
         def on_error(exc_type, exc, tb):

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -62,6 +63,8 @@ class TourPanel(QWidget):
         self.veil = Veil(window.stack)
         self.setObjectName("tourPanel")
         self.setMinimumWidth(300)
+        # Sizes are taken from the font at start: the presenter view scales the application font too.
+        self._base_point = self.font().pointSizeF() if self.font().pointSizeF() > 0 else 10.0
         self._build()
         self._apply_fonts()
 
@@ -69,7 +72,7 @@ class TourPanel(QWidget):
     def _build(self) -> None:
         self.heading = QLabel(objectName="tourHeading", wordWrap=True)
         self.position = QLabel(objectName="tourPosition")
-        self.score = QLabel(objectName="tourScore")
+        self.score = QLabel(objectName="tourScore", wordWrap=True)
         self.steps = QListWidget(objectName="tourSteps")
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.steps.currentRowChanged.connect(self._on_steps_current_row_changed)
@@ -102,29 +105,35 @@ class TourPanel(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(8, 6, 8, 8)
         column.addWidget(self.heading)
-        line = QHBoxLayout()
-        line.addWidget(self.position)
-        line.addStretch(1)
-        line.addWidget(self.score)
-        column.addLayout(line)
+        column.addWidget(self.position)
+        column.addWidget(self.score)
         column.addWidget(self.steps, 2)
-        column.addWidget(self.title)
-        column.addWidget(self.narrative)
-        column.addWidget(self.notice)
-        column.addWidget(self.quiz_box)
-        column.addStretch(1)
+        words = QWidget(objectName="tourWords")
+        words_column = QVBoxLayout(words)
+        words_column.setContentsMargins(0, 0, 4, 0)
+        words_column.addWidget(self.title)
+        words_column.addWidget(self.narrative)
+        words_column.addWidget(self.notice)
+        words_column.addWidget(self.quiz_box)
+        words_column.addStretch(1)
+        self.words = QScrollArea(objectName="tourWordsScroll", widgetResizable=True)
+        self.words.setFrameShape(QFrame.Shape.NoFrame)
+        self.words.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.words.setWidget(words)
+        column.addWidget(self.words, 3)
         column.addLayout(nav)
         for widget in (self, self.steps, self.previous_button, self.next_button):
             widget.installEventFilter(self)
         self._show_nothing()
 
     def set_scale(self, scale: float) -> None:
-        """Text size relative to normal (the presenter view uses 1.5)."""
+        """Text size relative to normal (the presenter view uses 1.5, and hides the step list to give the words room)."""
         self.scale = float(scale)
+        self.steps.setVisible(self.scale == 1.0)
         self._apply_fonts()
 
     def _apply_fonts(self) -> None:
-        base = self.font().pointSizeF() if self.font().pointSizeF() > 0 else 10.0
+        base = self._base_point
         sizes = {self.heading: 1.0, self.position: 0.95, self.score: 0.95, self.title: 1.45,
                  self.narrative: 1.15, self.notice: 1.05, self.question: 1.2, self.feedback: 1.1}
         for widget, factor in sizes.items():

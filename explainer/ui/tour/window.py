@@ -71,7 +71,7 @@ class TourControls:
         self.panel.set_covering(visible)
         # The step list stands in for the lesson list while the tour is open, so the lesson keeps its width
         # (the lessons stay in View ▸ Lessons and Ctrl+1…9).
-        self.window.side_column.setVisible(not visible and not getattr(self.window, "presenting", False))
+        self.window.side_column.setVisible(not visible and not self.window.presenting)
         self._update_actions()
 
     def _update_actions(self, *_) -> None:

@@ -1,0 +1,86 @@
+"""The presenter view: larger text and lines, the lesson list and status bar hidden, and back exactly."""
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QApplication
+
+from explainer.ui import presenter
+
+
+@pytest.fixture
+def presenting(window, qtbot):
+    yield window
+    window.presenter.set_on(False)  # the application font is shared by every later test
+
+
+def _label_items(window):
+    for view in window.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            if isinstance(item, pg.LabelItem) and item.text:
+                yield item
+
+
+def test_f5_turns_the_presenter_view_on_and_off(presenting, qtbot):
+    window = presenting
+    window.show_lesson("draw")
+    qtbot.waitUntil(lambda: not window.is_busy(), timeout=30000)
+    app_size = QApplication.font().pointSizeF()
+    title_sheet = window.lesson_title.styleSheet()
+    labels = {item: item.opts["size"] for item in _label_items(window)}
+    assert labels, "the draw lesson has titled pyqtgraph panels"
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.presenting and window.presenter.action.isChecked()
+    assert not window.side_column.isVisible() and not window.statusBar().isVisible()
+    assert QApplication.font().pointSizeF() == pytest.approx(app_size * 1.5)
+    assert "font-size: 24pt" in window.lesson_title.styleSheet()  # 16pt × 1.5
+    for item, size in labels.items():
+        assert float(item.opts["size"][:-2]) == pytest.approx(float(size[:-2]) * 1.5)
+    assert presenter.line_scale() == 2.0
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert not window.presenting
+    assert window.side_column.isVisible() and window.statusBar().isVisible()
+    assert QApplication.font().pointSizeF() == pytest.approx(app_size)
+    assert window.lesson_title.styleSheet() == title_sheet
+    assert {item: item.opts["size"] for item in labels} == labels
+    assert presenter.line_scale() == 1.0
+
+
+def test_switching_many_times_never_drifts(presenting):
+    window = presenting
+    size = QApplication.font().pointSizeF()
+    for _ in range(5):
+        window.presenter.set_on(True)
+        window.presenter.set_on(False)
+    assert QApplication.font().pointSizeF() == pytest.approx(size)
+    window.presenter.set_on(True)
+    assert QApplication.font().pointSizeF() == pytest.approx(size * 1.5)
+
+
+def test_lines_are_twice_as_thick(presenting, qtbot):
+    window = presenting
+    window.show_lesson("draw")
+    qtbot.waitUntil(lambda: not window.is_busy(), timeout=30000)
+    chart = window.lesson("draw").chart
+    axis = chart.getAxis("left")
+    width = max(1.0, axis.pen().widthF())
+    window.presenter.set_on(True)
+    assert axis.pen().widthF() == pytest.approx(width * 2)
+    assert presenter.scaled_pen(QPen()).widthF() == pytest.approx(2.0)
+    window.presenter.set_on(False)
+    assert max(1.0, axis.pen().widthF()) == pytest.approx(width)
+    assert presenter.scaled_pen(QPen()).widthF() == QPen().widthF()
+
+
+def test_the_tour_narrative_is_shown_large(presenting):
+    window = presenting
+    window.tour.start_bundled()
+    panel = window.tour.panel
+    normal = panel.narrative.font().pointSizeF()
+    window.presenter.set_on(True)
+    assert panel.narrative.font().pointSizeF() == pytest.approx(normal * 1.5)
+    assert not panel.steps.isVisible()  # the words get the room; PageUp / PageDown still move
+    window.presenter.set_on(False)
+    assert panel.narrative.font().pointSizeF() == pytest.approx(normal)
+    assert panel.steps.isVisible()
