@@ -15,32 +15,21 @@ import re
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont, QKeySequence, QPen
-from PySide6.QtWidgets import QAbstractGraphicsShapeItem, QApplication, QGraphicsTextItem, QWidget
+from PySide6.QtWidgets import QAbstractGraphicsShapeItem, QApplication, QGraphicsTextItem, QGraphicsView, QWidget
+
+from .widgets.style import line_scale, scaled_pen, set_line_scale  # noqa: F401 (scaled_pen re-exported)
 
 FONT_SCALE = 1.5
 LINE_SCALE = 2.0
 
-_state = {"font": 1.0, "line": 1.0}
+_state = {"font": 1.0}
 _FONT_SIZE = re.compile(r"font-size:\s*([0-9.]+)\s*(pt|px)")
 #: Attribute names under which an object's unscaled sizes are kept.
 _BASE = "_convlens_presenter_base"
 
 
-def line_scale() -> float:
-    """How much thicker lines are drawn now (1 normally, 2 in the presenter view)."""
-    return _state["line"]
-
-
 def font_scale() -> float:
     return _state["font"]
-
-
-def scaled_pen(pen: QPen) -> QPen:
-    """``pen`` as thick as the presenter view wants it (for widgets that paint themselves)."""
-    if _state["line"] != 1.0:
-        pen = QPen(pen)
-        pen.setWidthF(max(1.0, pen.widthF()) * _state["line"])
-    return pen
 
 
 def _base(obj, key: str, current):
@@ -60,14 +49,14 @@ def set_application_scale(on: bool) -> None:
     base = _base(app, "font", QFont(app.font()))
     font = QFont(base)
     _state["font"] = FONT_SCALE if on else 1.0
-    _state["line"] = LINE_SCALE if on else 1.0
+    set_line_scale(LINE_SCALE if on else 1.0)
     font.setPointSizeF(base.pointSizeF() * _state["font"])
     app.setFont(font)
 
 
 def scale_tree(root: QWidget) -> None:
     """Bring every widget under ``root`` (and ``root``) and every pyqtgraph scene item to the current scale."""
-    factor, lines = _state["font"], _state["line"]
+    factor, lines = _state["font"], line_scale()
     for widget in [root, *root.findChildren(QWidget)]:
         if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont) or hasattr(widget, _BASE) and "font" in getattr(widget, _BASE):
             base = _base(widget, "font", QFont(widget.font()))
@@ -77,7 +66,7 @@ def scale_tree(root: QWidget) -> None:
             original = _base(widget, "sheet", sheet)
             widget.setStyleSheet(_FONT_SIZE.sub(lambda m: f"font-size: {float(m.group(1)) * factor:g}{m.group(2)}",
                                                 original))
-        if isinstance(widget, pg.GraphicsView):
+        if isinstance(widget, QGraphicsView) and widget.scene() is not None:
             _scale_scene(widget.scene(), factor, lines)
 
 

@@ -6,6 +6,8 @@ from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QRegion
 from PySide6.QtWidgets import QWidget
 
+from ..widgets.style import scaled_pen
+
 COVER = QColor(38, 42, 54)  # opaque: no answer may show through
 OUTLINE = QColor("#e07b00")
 MARGIN = 4
@@ -123,8 +125,7 @@ class Veil(QWidget):
             painter.setFont(font)
             free = self._free_band(holes)
             painter.drawText(free, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.text)
-        pen = QPen(OUTLINE)
-        pen.setWidthF(3.0)
+        pen = scaled_pen(QPen(OUTLINE, 3.0))
         painter.setPen(pen)
         for rect in holes:
             painter.drawRoundedRect(rect.toRectF().adjusted(1.5, 1.5, -1.5, -1.5), 6, 6)

@@ -7,6 +7,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .style import scaled_pen
+
 from .qimage import array_to_qimage
 
 
@@ -260,11 +262,10 @@ class DrawingPad(QWidget):
         if self._overlay is not None:
             scale = rect.width() / self.resolution
             o = self._overlay
-            pen = QPen(QColor(255, 170, 0), 2)
-            painter.setPen(pen)
+            painter.setPen(scaled_pen(QPen(QColor(255, 170, 0), 2)))
             painter.drawRect(QRectF(rect.x() + o.x() * scale, rect.y() + o.y() * scale, o.width() * scale,
                                     o.height() * scale))
-        painter.setPen(QPen(QColor(120, 120, 120), 1))
+        painter.setPen(scaled_pen(QPen(QColor(120, 120, 120), 1)))
         painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.end()
 

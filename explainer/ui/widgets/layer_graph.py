@@ -6,6 +6,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene, QGraphicsTextItem, QGraphicsView
 
+from .style import line_scale
+
 #: Box colours by layer kind (Okabe–Ito based, distinguishable with colour-blindness).
 KIND_COLORS = {
     "input": QColor(220, 220, 220),
@@ -37,12 +39,12 @@ class LayerBox(QGraphicsRectItem):
 
     def hoverEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         pen = self.pen()
-        pen.setWidthF(3)
+        pen.setWidthF(3 * line_scale())
         self.setPen(pen)
 
     def hoverLeaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
         pen = self.pen()
-        pen.setWidthF(1.5)
+        pen.setWidthF(1.5 * line_scale())
         self.setPen(pen)
 
 

@@ -13,6 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .style import line_scale, scaled_pen
+
 from .maps import SIGNED_CMAP, colormap
 
 PAD_X, GAP, LINE_GAP, MARGIN = 6, 4, 5, 4
@@ -185,7 +187,7 @@ class TokenStrip(QWidget):
         """Chip ``i`` drawn once and kept: while one types, the words already read keep their look."""
         fill, oov, selected = self._fills[i], bool(self.oov[i]), i == self.selected
         ratio = self.devicePixelRatioF()
-        key = (self.tokens[i], int(self.ids[i]), fill.rgba(), oov, selected, rect.width(), ratio)
+        key = (self.tokens[i], int(self.ids[i]), fill.rgba(), oov, selected, rect.width(), ratio, line_scale())
         pixmap = self._chips.get(key)
         if pixmap is not None:
             return pixmap
@@ -203,7 +205,7 @@ class TokenStrip(QWidget):
             pen = QPen(QColor(170, 0, 0), 1.5, Qt.PenStyle.DashLine)
         else:
             pen = QPen(QColor(160, 160, 160), 1)
-        painter.setPen(pen)
+        painter.setPen(scaled_pen(pen))
         painter.setBrush(fill)
         painter.drawRoundedRect(box, 4, 4)
         dark = fill.lightnessF() < 0.55
