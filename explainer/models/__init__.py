@@ -18,7 +18,8 @@ from .photo import CIFAR10_CLASSES, PhotoCNN
 from .text import TextCNN, TextLSTM, TextRNN
 from .runtime import all_cores, inference_copy, use_interactive_threads
 from .trace import Stage, count_parameters, folded_conv, stages, trace
-from .weights import ModelLoadError, load_state, read_weights, save_weights
+from .weights import WHAT_TO_DO, ModelLoadError, load_state, read_weights, save_weights
+from .config import check_config, check_size
 
 #: Every model name the app knows, and what it is.
 MODEL_NAMES: dict[str, str] = {
@@ -50,27 +51,48 @@ def weights_path(name: str) -> pathlib.Path:
 
 
 def build_model(name: str, config: dict | None = None) -> nn.Module:
-    """A freshly initialised (untrained) network of architecture ``name``."""
+    """A freshly initialised (untrained) network of architecture ``name``.
+
+    The configuration is checked field by field (:data:`explainer.models.config.BOUNDS`) and the
+    network's size counted without allocating anything (at most
+    :data:`~explainer.models.config.MAX_PARAMETERS` weights) before the network is built.
+
+    Raises
+    ------
+    ModelLoadError
+        For an unknown name, or a configuration outside the bounds, saying which field and why.
+    """
     if name not in _BUILDERS:
         raise ModelLoadError(f"unknown model {name!r}; known models: {', '.join(MODEL_NAMES)}")
+    builder = _BUILDERS[name]
     try:
-        return _BUILDERS[name](**(config or {}))
-    except (TypeError, ValueError) as exc:
-        raise ModelLoadError(f"the configuration for {name!r} is not valid: {exc}") from exc
+        config = check_config(name, {} if config is None else config)
+        check_size(builder, config)
+        return builder(**config)
+    except (ModelLoadError, TypeError, ValueError) as exc:
+        raise ModelLoadError(f"the configuration for {name!r} is not valid: {str(exc).rstrip('.')}.") from exc
 
 
 def load_model_file(path, name: str) -> nn.Module:
     """Load weights for architecture ``name`` from any file (e.g. one the user saved).
+
+    Everything is checked before it is used: the file (:func:`read_weights`), its
+    configuration before any network is built (:func:`build_model`), and that every
+    weight is there with the network's shape (:func:`load_state`).
 
     Raises
     ------
     ModelLoadError
         With a plain-language reason if the file cannot be used.
     """
+    path = pathlib.Path(path)
     payload = read_weights(path, expected_arch=name)
-    model = build_model(name, payload["config"])
-    model = load_state(model, payload, pathlib.Path(path).name)
-    model.training_metrics = dict(payload.get("metrics", {}))
+    try:
+        model = build_model(name, payload["config"])
+    except ModelLoadError as exc:
+        raise ModelLoadError(f"{path.name}: {exc} {WHAT_TO_DO}") from exc
+    model = load_state(model, payload, path.name)
+    model.training_metrics = payload["metrics"]
     return model
 
 

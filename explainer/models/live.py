@@ -8,8 +8,10 @@ stop by not asking for more. Nothing here imports Qt.
 from __future__ import annotations
 
 import copy
+import math
 import pathlib
 import time
+import zlib
 from dataclasses import asdict, dataclass
 from typing import Iterator
 
@@ -56,13 +58,18 @@ def bundled_digits() -> DigitData | None:
                          "bundled sample: 2,000 training + 300 validation digits")
 
 
+#: Fewest digits a folder must hold: one in ten is kept aside to validate, so both parts have some.
+MIN_FOLDER_DIGITS = 10
+
+
 def folder_digits(folder, val_fraction: float = 0.1, seed: int = 0) -> DigitData:
     """MNIST training files (``train-images-idx3-ubyte.gz``…) from a folder the user picked.
 
     Raises
     ------
     ValueError
-        If the folder does not hold readable MNIST training files.
+        If the folder does not hold readable MNIST training files: missing, damaged,
+        not 28×28, labels outside 0–9, or fewer than :data:`MIN_FOLDER_DIGITS` digits.
     """
     folder = pathlib.Path(folder)
     try:
@@ -70,10 +77,15 @@ def folder_digits(folder, val_fraction: float = 0.1, seed: int = 0) -> DigitData
     except FileNotFoundError as exc:
         raise ValueError(f"{folder} has no MNIST training files (train-images-idx3-ubyte.gz and "
                          "train-labels-idx1-ubyte.gz)") from exc
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"the MNIST files in {folder} cannot be read: {exc}") from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"the MNIST files in {folder} cannot be read (damaged or cut short: {exc})") from exc
+    except ValueError as exc:
+        raise ValueError(f"the MNIST files in {folder} cannot be used: {exc}") from exc
+    if len(images) < MIN_FOLDER_DIGITS:
+        raise ValueError(f"the MNIST files in {folder} hold only {len(images)} digit{'s' * (len(images) != 1)}; "
+                         f"at least {MIN_FOLDER_DIGITS} are needed (one in ten is kept aside to validate)")
     order = np.random.default_rng(seed).permutation(len(images))
-    n_val = int(round(len(images) * val_fraction))
+    n_val = max(1, int(round(len(images) * val_fraction)))
     val, train = order[:n_val], order[n_val:]
     return DigitData(_tensor(images[train]), torch.from_numpy(labels[train]), _tensor(images[val]),
                      torch.from_numpy(labels[val]), f"{folder}: {len(train):,} training + {n_val:,} validation digits")
@@ -101,8 +113,50 @@ class TrainSettings:
                     dropout=self.dropout)
 
 
+def check_training(settings: TrainSettings, data: DigitData) -> None:
+    """Check before a run that ``data`` can train the network ``settings`` describe.
+
+    Raises
+    ------
+    ValueError
+        With a sentence: no training or validation digits, digits that are not
+        (N, 1, 28, 28), labels outside 0–9, or settings a run cannot use.
+    """
+    for part, x, y in (("training", data.x_train, data.y_train), ("validation", data.x_val, data.y_val)):
+        if len(x) == 0:
+            raise ValueError(f"there are no {part} digits: use a folder with at least {MIN_FOLDER_DIGITS} digits")
+        if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+            size = "×".join(map(str, x.shape[2:])) if x.dim() == 4 else str(tuple(x.shape))
+            raise ValueError(f"the {part} digits must be 28×28 pixels (one channel), these are {size}")
+        if len(y) != len(x) or y.dim() != 1:
+            raise ValueError(f"there are {len(x)} {part} digits but {len(y)} labels")
+        if len(y) and (int(y.min()) < 0 or int(y.max()) > 9):
+            raise ValueError(f"the {part} labels must be digits 0 to 9, found {int(y.min())} to {int(y.max())}")
+    if settings.epochs < 1 or settings.batch_size < 1 or settings.train_digits < 1:
+        raise ValueError("epochs, batch size and training digits must each be at least 1")
+    if not (math.isfinite(settings.lr) and settings.lr > 0):
+        raise ValueError(f"the learning rate must be a positive number, got {settings.lr}")
+
+
+def describe_training_error(error: BaseException) -> str:
+    """A training failure in words a student can act on (torch's first line, or what to change).
+
+    >>> describe_training_error(MemoryError())
+    'training ran out of memory: choose fewer feature maps, fewer dense neurons, a smaller batch or fewer digits'
+    """
+    text = " ".join(str(error).split())
+    lowered = text.lower()
+    if isinstance(error, MemoryError) or any(words in lowered for words in (
+            "out of memory", "not enough memory", "can't allocate memory", "cannot allocate memory")):
+        return ("training ran out of memory: choose fewer feature maps, fewer dense neurons, a smaller batch "
+                "or fewer digits")
+    return text.rstrip(".") or type(error).__name__
+
+
 def train_digits(settings: TrainSettings, data: DigitData, snapshot_every: int = 5) -> Iterator[Progress]:
     """Train a fresh :class:`DigitCNN` and report as it goes.
+
+    The data and settings are checked first (:func:`check_training`: ``ValueError``).
 
     Yields
     ------
@@ -112,6 +166,7 @@ def train_digits(settings: TrainSettings, data: DigitData, snapshot_every: int =
         the first layer's kernels. The last report has ``kind == "done"`` and
         ``extra["model"]``, the trained model (best validation epoch) in eval mode.
     """
+    check_training(settings, data)
     torch.manual_seed(settings.seed)
     model = DigitCNN(**settings.model_config())
     data = data.subset(settings.train_digits)

@@ -40,7 +40,12 @@ class Progress:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
-    """Mean cross-entropy loss and accuracy of ``model`` on ``(x, y)``."""
+    """Mean cross-entropy loss and accuracy of ``model`` on ``(x, y)``.
+
+    Raises ``ValueError`` when ``x`` is empty (there is no mean of nothing).
+    """
+    if len(x) == 0:
+        raise ValueError("there is nothing to evaluate on: the validation set is empty")
     was_training = model.training
     model.eval()
     loss_sum, correct = 0.0, 0
@@ -70,6 +75,8 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
         When the generator finishes, ``model`` holds the weights of the epoch
         with the best validation accuracy.
     """
+    if len(x_train) == 0 or len(x_val) == 0:
+        raise ValueError(f"there are no {'training' if len(x_train) == 0 else 'validation'} examples to fit on")
     generator = torch.Generator().manual_seed(seed)
     params = [p for p in (parameters if parameters is not None else model.parameters()) if p.requires_grad]
     if optimizer == "sgd":

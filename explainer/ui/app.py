@@ -8,7 +8,7 @@ import pathlib
 import sys
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -71,9 +71,16 @@ class LessonStack(QStackedWidget):
         page = self._page()
         return page.sizeHint() if page is not None else super().sizeHint()
 
+    #: Ask pages for room to lay out comfortably, not just their bare minimum (the presenter view's large text:
+    #: word-wrapped labels under-report their minimum height, and a squeezed page draws widgets over each other).
+    roomy = False
+
     def minimumSizeHint(self):  # noqa: N802 (Qt override)
         page = self._page()
-        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+        if page is None:
+            return super().minimumSizeHint()
+        least = page.minimumSizeHint()
+        return least.expandedTo(page.sizeHint()) if self.roomy else least
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
         return False  # the window gives the lesson its height; no page sizes it by its width
@@ -178,7 +185,13 @@ class MainWindow(QMainWindow):
         # large text) scrolls instead of squeezing its widgets on top of each other.
         self.stack_scroll = QScrollArea(objectName="lessonScroll", widgetResizable=True)
         self.stack_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.stack_scroll.setWidget(self.stack)
+        # The stack goes in a plain holder: QScrollArea asks its widget's *layout* for height-for-width, and a
+        # QStackedLayout answers with the tallest page's, hidden ones included (a 1,280 px page in an 822 px view).
+        holder = QWidget(objectName="lessonHolder")
+        holder_layout = QVBoxLayout(holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
+        holder_layout.addWidget(self.stack)
+        self.stack_scroll.setWidget(holder)
         column.addWidget(self.stack_scroll, 1)
 
         self.side_column = left
@@ -560,10 +573,11 @@ class MainWindow(QMainWindow):
         if self.remember_settings:
             self.save_settings()
         self.tour.detach()
-        for lesson in self._lessons.values():  # every lesson stops its work first…
+        # Every lesson stops its work; nothing waits for a call already running (it finishes in the
+        # background, its result dropped; workers.stop_all_work waits for it when the process exits).
+        for lesson in self._lessons.values():
             lesson.shutdown()
-        self._loader.shutdown(timeout_ms=0)
-        QThreadPool.globalInstance().waitForDone(900)  # …then one short wait for all of them
+        self._loader.shutdown()
         super().closeEvent(event)
 
 
@@ -653,6 +667,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"convlens: unknown lesson {args.lesson!r}. Valid lessons: {', '.join(LESSON_IDS)}", file=sys.stderr)
         return 2
 
+    if QApplication.instance() is None:  # before Qt loads its display plugin, which aborts if a library is missing
+        from .system_check import MISSING_LIBRARIES_STATUS, missing_display_libraries
+
+        problem = missing_display_libraries()
+        if problem:
+            print(problem, file=sys.stderr)
+            return MISSING_LIBRARIES_STATUS
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("ConvLens")
     app.setApplicationName("ConvLens")

@@ -137,6 +137,8 @@ class PresenterView:
         set_application_scale(on)
         scale_tree(window.centralWidget())
         window.tour.panel.set_scale(FONT_SCALE if on else 1.0)
+        window.stack.roomy = on  # a page scrolls rather than squeezing its large text
+        window.stack.updateGeometry()
         window.statusBar().setVisible(not on)
         window.side_column.setVisible(not on and not window.tour.dock.isVisible())
         for lesson_id in window.built_lessons():

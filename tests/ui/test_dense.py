@@ -372,3 +372,34 @@ def test_session_round_trip(qtbot, window, make_window, tmp_path):
     assert restored.logit_grid.cell_text(0, 4) == "7.5"
     assert label(restored, "softmaxFormula") == label(lesson, "softmaxFormula")
     np.testing.assert_allclose(restored.chart.probabilities, lesson.chart.probabilities)
+
+
+# ---------------------------------------------------------------- how it looks
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1100, 650)])
+def test_w2_class_labels_do_not_overlap(qtbot, lesson, size):
+    from PySide6.QtGui import QImage, QPainter
+
+    lesson.resize(*size)
+    axis = lesson.plots.w2_plot.getAxis("left")
+
+    def label_rects():
+        image = QImage(8, 8, QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        try:
+            return [(rect, text) for rect, _flags, text in axis.generateDrawSpecs(painter)[2]]
+        finally:
+            painter.end()
+
+    seen = []
+
+    def laid_out():
+        seen.append(tuple(rect.getRect() for rect, _ in label_rects()))
+        return len(seen) > 2 and seen[-1] == seen[-2] == seen[-3]
+
+    qtbot.waitUntil(laid_out, timeout=5000)
+    rects = label_rects()
+    assert [text for _, text in rects] == [str(k) for k in range(10)]
+    for (upper, a), (lower, b) in zip(rects, rects[1:]):
+        assert not upper.intersects(lower), (a, upper, b, lower)

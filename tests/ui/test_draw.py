@@ -534,3 +534,20 @@ def test_a_drawn_seven_comes_back_from_a_session(qtbot, window, make_window, tmp
     assert again.pad.background() is None
     assert predicted(again) == "7"
     assert "reads <b>7</b>" in again.prediction_text.text()
+
+
+# ---------------------------------------------------------------- how it looks
+
+
+def test_every_preprocessing_picture_has_a_frame(lesson):
+    """A stroke that touches the edge of a picture is seen to touch it, not to be cut off."""
+    views = lesson.steps.views
+    assert set(views) == {"raw", "cropped", "scaled", "digit"}
+    for name, view in views.items():
+        frame, image = view.frame_item, view.image.image
+        assert image is not None and frame is not None and frame.isVisible(), name
+        assert frame.rect().getRect() == (0, 0, image.shape[1], image.shape[0]), name
+        assert frame.zValue() > view.image.zValue() and frame.pen().widthF() >= 1, name
+    # The cropped digit touches its picture's edges (it is cut to its bounding box): the frame is there to show it.
+    cropped = views["cropped"].image.image
+    assert cropped[0].max() > 0 or cropped[:, 0].max() > 0

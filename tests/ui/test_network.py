@@ -249,8 +249,9 @@ def test_closing_during_training_stops_the_worker(qtbot, window):
     lesson.start_training()
     qtbot.waitUntil(lambda: len(lesson.history.loss) > 2, timeout=20000)
     window.close()
-    # close() stops the run and waits for it: no thread is left once it returns.
-    assert QThreadPool.globalInstance().activeThreadCount() == 0
+    # close() asks the run to stop and returns at once, without waiting; the run ends at its next batch.
+    assert not lesson.is_training() and not lesson.is_busy()
+    assert QThreadPool.globalInstance().waitForDone(10000)
 
 
 def test_no_training_data_says_where_to_point(qtbot, monkeypatch, tmp_path):
@@ -439,3 +440,67 @@ def test_a_hidden_lesson_waits_until_shown_for_a_new_digit_model(qtbot, lesson):
         lesson.show()
     assert f"Total params: {parameters(model):,}" in lesson.summary.toPlainText()
     assert "(1, 16)" in lesson.summary.toPlainText() and not lesson.is_stale()
+
+
+# ---------------------------------------------------------------- how it looks
+
+
+def test_summary_totals_are_visible_at_1400x900(qtbot, window):
+    lesson = window.show_lesson("network")
+    qtbot.waitUntil(lambda: lesson.description is not None and not lesson.is_busy(), timeout=20000)
+    assert window.size().width() == 1400 and window.size().height() == 900
+    summary = lesson.summary
+    seen = []
+
+    def laid_out():
+        seen.append((summary.viewport().size().toTuple(), summary.verticalScrollBar().value()))
+        return len(seen) > 2 and seen[-1] == seen[-2] == seen[-3]
+
+    qtbot.waitUntil(laid_out, timeout=5000)
+    assert summary.verticalScrollBar().value() == 0
+    for line in ("Total params", "Trainable params", "Non-trainable params"):
+        cursor = summary.document().find(line)
+        assert not cursor.isNull(), line
+        rect = summary.cursorRect(cursor)
+        assert 0 <= rect.top() and rect.bottom() <= summary.viewport().height(), (line, rect)
+    # Every layer is still listed, one line each.
+    names = [name for name, _ in load_model("mnist").named_modules() if name and "." in name]
+    text = summary.toPlainText()
+    assert all(f"{name} (" in text for name in names)
+
+
+# ---------------------------------------------------------------- export animation: the run replayed
+
+
+def test_without_a_run_there_is_nothing_to_replay_and_it_says_so(lesson):
+    from explainer.ui.lessons.network.replay import NO_RUN
+
+    (animation,) = lesson.animations()
+    assert animation.frame_count == 0 and animation.unavailable == NO_RUN
+    assert "No training run to export yet" in NO_RUN
+
+
+def test_a_run_is_recorded_and_replayed_as_a_gif(qtbot, lesson, tmp_path):
+    from explainer.ui.lessons.network.replay import RUNNING
+    from tests.ui.gif_export import export_gif, frame_pixels
+
+    quick_settings(lesson, epochs=2, digits=300)
+    lesson.start_training()
+    assert lesson.animations()[0].unavailable == RUNNING and lesson.animations()[0].frame_count == 0
+    with qtbot.waitSignal(lesson.training_finished, timeout=60000):
+        pass
+    snapshots = lesson.recording.snapshots
+    # A snapshot at batch 1, every fifth batch and each epoch's end: 8 + 1 per epoch of 38 batches.
+    assert len(snapshots) == 18
+    assert [s.batches for s in snapshots[:3]] == [1, 5, 10] and snapshots[8].epochs == 1
+    assert snapshots[-1].batches == 76 and snapshots[-1].kernels.shape == (8, 5, 5)
+    lesson.state.tab = 0
+    (animation,) = lesson.animations()
+    assert animation.frame_count == 18
+    result, gif = export_gif(qtbot, lesson, animation, tmp_path / "run.gif", fps=10, width=500)
+    assert (gif.n_frames, gif.size[0], gif.info["duration"]) == (18, 500, 100)
+    assert frame_pixels(gif, 0) != frame_pixels(gif, 17)
+    # Afterwards the page shows the whole run again, on the tab it was on.
+    assert lesson.state.tab == 0
+    assert len(lesson.curves.train_loss_curve.getData()[0]) == 76
+    assert lesson.curves.loss_plot.getViewBox().autoRangeEnabled()[0]

@@ -220,8 +220,9 @@ def test_pooling_layers_and_impossible_selections_are_explained(qtbot, lesson):
     messages = []
     lesson.commands.message_posted.connect(lambda text, ms: messages.append(text))
     maps = lesson.overview.maps("pool1")
+    opened = lesson.state.selection  # the channel opened by default
     click_item(qtbot, lesson.overview, maps.image, 1.5, 1.5)
-    assert lesson.state.selection is None and "no kernels" in messages[-1]
+    assert lesson.state.selection == opened and "no kernels" in messages[-1]
     lesson.state.select_channel("conv9", 0)
     qtbot.waitUntil(lambda: not lesson.is_busy(), timeout=SETTLE_MS)
     assert "no layer conv9" in lesson.detail_view.header.text() and lesson.detail is None
@@ -305,6 +306,7 @@ def test_sending_a_kernel(qtbot, lesson):
     offers, lessons = [], []
     lesson.app_state.events.pending_kernel.connect(lambda offer: offers.append(offer))
     lesson.commands.lesson_requested.connect(lessons.append)
+    open_channel(qtbot, lesson, "conv2", 0)
     assert not lesson.send_button.isEnabled()
     open_channel(qtbot, lesson, "conv1", 2)
     qtbot.mouseClick(lesson.send_button, Qt.MouseButton.LeftButton)
@@ -440,3 +442,50 @@ def test_session_round_trip(qtbot, window, make_window, tmp_path):
     assert again.detail_view.header.text() == photo.detail_view.header.text()
     assert "Pixel (3, 4)" in again.detail_view.pixel_text.text()
     assert again.detail_view.pixel_text.text() == photo.detail_view.pixel_text.text()
+
+
+# ---------------------------------------------------------------- how it looks
+
+
+def test_the_channel_detail_opens_on_the_strongest_first_layer_channel(qtbot, lesson):
+    """Right after a photo is read, the Channel detail tab shows a channel, not an empty page."""
+    conv1 = lesson.stage("conv1")
+    strongest = int(np.argmax(conv1.values.mean(axis=(1, 2))))
+    assert lesson.state.selection == ("conv1", strongest)
+    qtbot.waitUntil(lambda: lesson.detail is not None and not lesson.is_busy(), timeout=SETTLE_MS)
+    assert (lesson.detail["key"], lesson.detail["channel"]) == ("conv1", strongest)
+    lesson.state.tab = 1
+    assert f"channel {strongest}" in lesson.detail_view.header.text()
+    assert all(view.image.image is not None for view in lesson.detail_view.views.values())
+    # A channel the user opened stays open when the next photo comes.
+    open_channel(qtbot, lesson, "conv2", 3)
+    with qtbot.waitSignal(lesson.photo_shown, timeout=SETTLE_MS):
+        lesson.state.choose_example(2)
+    assert lesson.state.selection == ("conv2", 3)
+
+
+def _tile_pixels(maps):
+    """On-screen width of one channel's tile (its map and the gap after it) in a MapsView."""
+    mosaic = maps.mosaic
+    return (mosaic.width + mosaic.gap) / maps.view.viewPixelSize()[0]
+
+
+@pytest.mark.parametrize("size", [(1300, 850), (1000, 650), (1700, 1000)])
+def test_every_conv_and_pool_layer_is_tiled_at_one_readable_size(qtbot, lesson, size):
+    lesson.resize(*size)
+    spatial = [key for key in lesson.overview.keys() if lesson.stage(key).values.ndim == 3
+               and lesson.stage(key).values.shape[1] > 1]
+    assert {"conv1", "conv3", "pool3"} <= set(spatial)
+    seen = []
+
+    def laid_out():  # the same tiles three times running
+        seen.append(tuple(round(_tile_pixels(lesson.overview.maps(key)), 2) for key in spatial))
+        return len(seen) > 2 and seen[-1] == seen[-2] == seen[-3]
+
+    qtbot.waitUntil(laid_out, timeout=5000)
+    tiles = seen[-1]
+    assert max(tiles) <= 1.1 * min(tiles), dict(zip(spatial, tiles))  # (the views' 2 % padding aside)
+    assert min(tiles) >= (16 if size[1] >= 850 else 10), dict(zip(spatial, tiles))
+    # Every row fits the overview: nothing below its bottom edge.
+    bottom = max(lesson.overview.maps(key).view.sceneBoundingRect().bottom() for key in lesson.overview.keys())
+    assert bottom <= lesson.overview.viewport().height()

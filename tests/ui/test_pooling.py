@@ -199,6 +199,10 @@ def test_an_out_of_range_number_is_refused_with_a_message(qtbot, lesson, message
     editor.setText("5000")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     assert lesson.state.x[0, 0] == 1
+    # The cell editor refuses it and stays open, saying the range; a script's value gets a message.
+    assert "between −999 and 999" in editor.toolTip() and not messages
+    lesson.input_grid.value_edited.emit(0, 0, 5000.0)
+    assert lesson.state.x[0, 0] == 1
     assert messages and "between −999 and 999" in messages[-1]
 
 
@@ -424,3 +428,38 @@ def test_a_hand_edited_session_with_stride_99_is_refused(window, qtbot, tmp_path
         window.load_session(path)
     assert lesson.state.to_dict() == before
     assert lesson.findChild(QSpinBox, "poolStrideSpin").value() == 1
+
+
+# ---------------------------------------------------------------- export animation, copy numbers
+
+
+def test_the_window_sweep_exports_a_frame_per_output_cell(qtbot, lesson, tmp_path):
+    from tests.ui.gif_export import export_gif, frame_pixels
+
+    lesson.state.select("l2", 1, 2)
+    lesson.state.tab = 1
+    (animation,) = lesson.animations()
+    assert animation.name == "The l2 pooling window sweeping the map" and animation.frame_count == 16
+    result, gif = export_gif(qtbot, lesson, animation, tmp_path / "pool.gif", fps=2, width=500)
+    assert (gif.n_frames, gif.size[0], gif.info["duration"]) == (16, 500, 500)
+    assert frame_pixels(gif, 0) != frame_pixels(gif, 1)
+    assert lesson.state.selection == ("l2", 1, 2) and lesson.state.tab == 1  # put back
+
+
+def test_no_sweep_when_the_window_does_not_fit(lesson):
+    lesson.state.set_example(np.ones((3, 3)))
+    lesson.state.set_window(size=4)
+    (animation,) = lesson.animations()
+    assert animation.frame_count == 0 and "does not fit" in animation.unavailable
+
+
+def test_ctrl_c_copies_a_pooling_output_as_shown(qtbot, lesson):
+    from PySide6.QtWidgets import QApplication
+
+    from explainer.core.formatting import parse_grid
+
+    grid = lesson.grids["avg"]
+    click(qtbot, grid, 0, 0)
+    qtbot.keyClick(grid, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    parsed = parse_grid(QApplication.clipboard().text())
+    assert [[core.format_number(v) for v in row] for row in parsed] == shown(grid)

@@ -303,7 +303,7 @@ def test_error_places_split_the_wrong_pixels_like_the_table(qtbot, lesson):
 
 def test_architecture_strip_reads_its_numbers_from_the_models(qtbot, lesson):
     lesson.state.tab = 1  # state → tabs
-    assert lesson.tabs.currentWidget() is lesson.strip
+    assert lesson.tabs.currentWidget() is lesson.architecture and lesson.architecture.strip is lesson.strip
     fcn8 = lesson.models["fcn8s"]
     pool4 = dict((title, text) for title, text, _ in lesson.strip.boxes)["pool4"]
     width = fcn8.stage4[0].out_channels
@@ -434,3 +434,188 @@ def test_the_stepper_widget_follows_a_state_of_its_own(qtbot):
     assert state.step == 4
     np.testing.assert_allclose(widget.output_grid.values,
                                core.conv_transpose2d(state.input[None], state.kernel[None, None], stride=1)[0])
+
+
+# ---------------------------------------------------------------- how the Segment and Architecture tabs look
+
+
+def _image_rect(view):
+    """Where a panel's image is drawn, in the panels widget's pixels."""
+    return view.image.mapRectToScene(view.image.boundingRect())
+
+
+@pytest.mark.parametrize("size", [(1100, 800), (1500, 900), (850, 650)])
+def test_panels_are_equal_squares_packed_row_under_row(qtbot, lesson, size):
+    lesson.resize(*size)
+    seen = []
+
+    def laid_out():  # the same geometry three times running
+        seen.append(tuple(_image_rect(view).getRect() for view in lesson.views.values()))
+        return len(seen) > 2 and seen[-1] == seen[-2] == seen[-3]
+
+    qtbot.waitUntil(laid_out, timeout=5000)
+    rects = {key: _image_rect(view) for key, view in lesson.views.items()}
+    # Every variant's column (and the top row) is drawn at the same size.
+    widths = [rects[f"{v}/{kind}"].width() for v in VARIANTS for kind in ("pred", "overlap")]
+    widths += [rects[key].width() for key in ("image", "truth", "errors")]
+    assert max(widths) - min(widths) <= 2, widths
+    # Rows follow each other: between two rows of images there is only the next row's title.
+    for upper, lower in (("image", "fcn32s/pred"), ("fcn32s/pred", "fcn32s/overlap")):
+        title = lesson.views[lower].title.sceneBoundingRect()
+        gap = rects[lower].top() - rects[upper].bottom()
+        assert gap <= title.height() + 24, (upper, lower, gap, title.height())
+    # No two titles of a row run into each other, however narrow the columns.
+    for row in (("image", "truth", "errors"), tuple(f"{v}/pred" for v in VARIANTS)):
+        titles = [lesson.views[key].title.item.sceneBoundingRect() for key in row]
+        for left, right in zip(titles, titles[1:]):
+            assert left.right() <= right.left() + 1, (left, right)
+
+
+def _chip_lines(label, name):
+    """The line numbers on which the characters of swatch ``name`` are laid out in ``label``."""
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(label.text())
+    doc.setTextWidth(label.contentsRect().width())
+    doc.size()  # lays the document out
+    start = doc.toPlainText().replace("\u00a0", " ").index(name)
+    lines = set()
+    for position in range(start, start + len(name)):
+        block = doc.findBlock(position)
+        lines.add(block.firstLineNumber() + block.layout().lineForTextPosition(position - block.position())
+                  .lineNumber())
+    return lines
+
+
+def test_legend_chips_do_not_break_inside(lesson):
+    from PySide6.QtWidgets import QLabel
+
+    from explainer.ui.lessons.segmentation.colours import ERROR_NAMES, OVERLAP_NAMES
+
+    legends = [label for label in lesson.findChildren(QLabel) if "(FN)" in label.text() or "elsewhere" in label.text()]
+    assert len(legends) == 2
+    for label in legends:
+        assert label.isVisible() and label.contentsRect().width() < 300  # narrow enough to wrap somewhere
+        for name in OVERLAP_NAMES + ERROR_NAMES:
+            if name in label.text().replace("&nbsp;", " "):
+                assert len(_chip_lines(label, name)) == 1, name
+
+
+def test_absent_classes_are_folded_into_one_row(qtbot, lesson):
+    from explainer.ui.lessons.segmentation.view import ABSENT_ROW, IOU_ROW
+
+    lesson.random_scene(seed=4)
+    wait_idle(qtbot, lesson)
+    ious = np.array([lesson.results["variants"][v]["iou"] for v in VARIANTS])  # (variants, classes)
+    absent = [d for d in range(10) if np.isnan(ious[:, d + 1]).all()]
+    assert absent and len(absent) < 10
+    table = lesson.metrics
+    for d in range(10):
+        assert table.isRowHidden(IOU_ROW + 1 + d) == (d in absent), d
+    assert not table.isRowHidden(ABSENT_ROW) and table.columnSpan(ABSENT_ROW, 0) == len(VARIANTS)
+    text = table.item(ABSENT_ROW, 0).text()
+    assert text.split(":")[0] == ", ".join(map(str, absent))
+    assert table.verticalHeaderItem(ABSENT_ROW).text() == "absent"
+    # A picture has nothing to score: no per-digit rows and no absent line.
+    lesson.state.set_scene(np.zeros((SCENE_SIDE, SCENE_SIDE), np.float32), None, "picture")
+    wait_idle(qtbot, lesson)
+    assert all(table.isRowHidden(IOU_ROW + 1 + d) for d in range(10)) and table.isRowHidden(ABSENT_ROW)
+
+
+@pytest.mark.parametrize("width", [560, 760, 1000, 1200, 1400, 1900])
+def test_architecture_lines_cross_no_text(qtbot, lesson, width):
+    from PySide6.QtGui import QPainterPath, QPainterPathStroker
+
+    strip = lesson.strip
+    lesson.state.tab = 1
+    strip.resize(width, 420)
+    items = strip.geometry_items()
+    texts = [rect for rect, *_ in items["texts"]] + [rect for rect, _ in items["names"]]
+    lines = [line for line, lane in items["lines"] if lane is not None] + items["leaders"]
+    assert len(items["texts"]) == 2 * len(strip.boxes) + len(strip.lanes) + 1 and lines
+    stroker = QPainterPathStroker()
+    stroker.setWidth(strip.LANE_WIDTH)
+    for line in lines:
+        path = QPainterPath(line.p1())
+        path.lineTo(line.p2())
+        shape = stroker.createStroke(path)
+        for rect in texts:
+            assert not shape.intersects(rect), (width, line, rect)
+    # Each lane's text is all there, only broken into lines between its steps.
+    painted = [text for _, _, text, _ in items["texts"][2 * len(strip.boxes):-1]]
+    assert [text.replace("\n", "   ") for text in painted] == strip.lane_labels()
+
+
+# ---------------------------------------------------------------- the upsampling path, export animation
+
+
+def test_the_upsampling_path_ends_in_each_variants_prediction(qtbot, lesson):
+    from explainer.ui.lessons.segmentation.compute import UPSAMPLING_COLUMNS, upsampling_stages
+    from explainer.ui.lessons.segmentation.state import UPSAMPLING_STEPS
+
+    assert len(UPSAMPLING_COLUMNS) == UPSAMPLING_STEPS  # the state counts the columns the view draws
+    view = lesson.architecture.view
+    lesson.state.tab = 1
+    qtbot.waitUntil(lambda: view.row_names() == ["FCN-32s", "FCN-16s", "FCN-8s"], timeout=20000)
+    assert view.shown_shapes() == [
+        [None, (3, 3), None, None, None, None, (96, 96)],
+        [None, (3, 3), (6, 6), (6, 6), None, None, (96, 96)],
+        [None, (3, 3), (6, 6), (6, 6), (12, 12), (12, 12), (96, 96)],
+    ]
+    stages = upsampling_stages(lesson.models, lesson.shown.image)
+    x = torch.from_numpy(lesson.shown.image)[None, None]
+    for variant in VARIANTS:
+        with torch.inference_mode():
+            expected = lesson.models[variant](x)[0].argmax(0).numpy()
+        np.testing.assert_array_equal(stages[variant][-1][1], expected)
+
+
+def test_the_upsampling_steps_follow_the_state_and_the_buttons(qtbot, lesson):
+    view = lesson.architecture.view
+    lesson.state.tab = 1
+    qtbot.waitUntil(lambda: bool(view.row_names()), timeout=20000)
+    click(qtbot, lesson, "upsamplingBackButton")
+    assert lesson.state.upsampling_step == 6 and view.revealed == 6
+    assert view.shown_shapes()[2][-1] is None  # the last step is hidden again
+    lesson.state.set_upsampling_step(1)
+    assert view.revealed == 1 and not lesson.findChild(QPushButton, "upsamplingBackButton").isEnabled()
+    click(qtbot, lesson, "upsamplingAllButton")
+    assert lesson.state.upsampling_step == 7
+    assert State.from_dict(lesson.state.to_dict()).upsampling_step == 7
+    bad = lesson.state.to_dict()
+    bad["upsampling_step"] = 0
+    with pytest.raises(ValueError, match="upsampling step must be between 1 and 7"):
+        lesson.restore_state(bad)
+
+
+def test_the_fcn_upsampling_exports_a_frame_per_step(qtbot, lesson, tmp_path):
+    from tests.ui.gif_export import export_gif, frame_pixels
+
+    lesson.state.set_upsampling_step(3)
+    before = lesson.state.to_dict()
+    upsampling, _ = lesson.animations()
+    assert (upsampling.frame_count, upsampling.unit) == (7, "step")
+    result, gif = export_gif(qtbot, lesson, upsampling, tmp_path / "fcn.gif", fps=1, width=600)
+    assert (gif.n_frames, gif.size[0], gif.info["duration"]) == (7, 600, 1000)
+    assert len({frame_pixels(gif, i) for i in range(7)}) == 7  # a new step appears in every frame
+    assert lesson.state.to_dict() == before and lesson.tabs.currentIndex() == 0
+
+
+def test_the_transposed_stamping_exports_a_frame_per_stamp(qtbot, lesson, tmp_path):
+    from tests.ui.gif_export import export_gif, frame_pixels
+
+    lesson.state.stepper.set_step(4)
+    _, stamping = lesson.animations()
+    assert stamping.frame_count == 10  # nothing stamped, then each of the 3×3 input cells
+    result, gif = export_gif(qtbot, lesson, stamping, tmp_path / "stamps.gif", fps=3, width=500, first=2, last=10)
+    assert (gif.n_frames, gif.size[0], gif.info["duration"]) == (9, 500, 330)
+    assert frame_pixels(gif, 0) != frame_pixels(gif, 8)
+    assert lesson.state.stepper.step == 4 and lesson.state.tab == 0
+    lesson.state.stepper.set_kernel_size(1)
+    lesson.state.stepper.stride = 1
+    lesson.state.stepper.padding = 2
+    _, impossible = lesson.animations()
+    assert impossible.frame_count == 0 and "impossible" in impossible.unavailable

@@ -485,3 +485,25 @@ def test_a_step_beyond_the_words_on_screen_waits_for_the_new_text(qtbot, lesson)
     settle(qtbot, lesson)
     assert len(shown_tokens(lesson)) == 60
     assert lesson.state.step == 40 and lesson.tokens.selected == 40
+
+
+# ---------------------------------------------------------------- export animation: the RNN reading
+
+
+def test_the_rnn_reading_exports_a_frame_per_word(lesson, qtbot, tmp_path):
+    from tests.ui.gif_export import export_gif, frame_pixels
+
+    lesson.state.select_step(3, lesson.reading.count)
+    lesson.state.tab = 0
+    (animation,) = lesson.animations()
+    assert (animation.frame_count, animation.unit) == (10, "word")  # "i loved this film , the acting was brilliant ."
+    result, gif = export_gif(qtbot, lesson, animation, tmp_path / "rnn.gif", fps=2, width=640, first=2, last=9)
+    assert (gif.n_frames, gif.size[0], gif.info["duration"]) == (8, 640, 500)
+    assert frame_pixels(gif, 0) != frame_pixels(gif, 1)
+    assert (lesson.state.step, lesson.state.tab) == (3, 0)
+
+
+def test_no_words_no_reading_to_export(lesson, qtbot):
+    type_text(qtbot, lesson, "")
+    (animation,) = lesson.animations()
+    assert animation.frame_count == 0 and "no words to read" in animation.unavailable

@@ -13,6 +13,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from ..animation import Animation
 from ..evented import StateModel
 from ..state import AppState, Commands
 from ..workers import LatestOnlyRunner
@@ -97,6 +98,16 @@ class Lesson(QWidget):
         """Take a validated state (a session, a tour step). Lessons that fill their own state once
         (a first example, a first scene) override this to stop doing so afterwards."""
         self.state.update_from(saved)
+
+    # -- animations -------------------------------------------------------------
+    def animations(self) -> list[Animation]:
+        """What File ▸ Export animation… can record in this lesson (see :mod:`explainer.ui.animation`).
+
+        Each :class:`~explainer.ui.animation.Animation` puts the lesson at frame ``i``
+        through its state; the export keeps the state and puts it back afterwards.
+        A lesson with nothing to animate returns [] (the default).
+        """
+        return []
 
     # -- files ----------------------------------------------------------------
     def open_file(self, path) -> bool:

@@ -18,6 +18,7 @@ class TourControls:
 
     def __init__(self, window: QMainWindow) -> None:
         self.window = window
+        self._detached = False
         self.panel = TourPanel(window)
         self.dock = QDockWidget("Lecture tour", window, objectName="tourDock")
         self.dock.setWidget(self.panel)
@@ -61,10 +62,10 @@ class TourControls:
 
     def detach(self) -> None:
         """Disconnect from widgets that are about to be destroyed (Python must not run during their teardown)."""
-        try:
-            self.dock.visibilityChanged.disconnect(self._on_dock_visibility_changed)
-        except (RuntimeError, TypeError):
-            pass
+        if self._detached:
+            return
+        self._detached = True
+        self.dock.visibilityChanged.disconnect(self._on_dock_visibility_changed)
         self.panel.detach()
 
     def _on_dock_visibility_changed(self, visible: bool) -> None:

@@ -38,10 +38,10 @@ class CropPicker(QWidget):
         self.box.setMouseEnabled(False, False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)
-        self.roi = pg.RectROI([0, 0], [8, 8], pen=pg.mkPen("#ff9900", width=2), movable=True,
-                              resizable=False, rotatable=False, removable=False)
-        for handle in list(self.roi.getHandles()):
-            self.roi.removeHandle(handle)
+        # A plain ROI: RectROI adds a scale handle, and removing it before the ROI is in a scene leaves
+        # the handle drawn (a cyan square on the corner). The side is set from the spin box only.
+        self.roi = pg.ROI([0, 0], [8, 8], pen=pg.mkPen("#ff9900", width=2), movable=True,
+                          resizable=False, rotatable=False, removable=False)
         self.roi.sigRegionChangeFinished.connect(self._on_roi_change_finished)
         self.box.addItem(self.roi)
         self._shape: tuple[int, int] | None = None

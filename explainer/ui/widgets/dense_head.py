@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFont, QFontMetricsF
 
 from .maps import ACTIVATION_CMAP, SIGNED_CMAP, MapsView, colormap
 
@@ -33,11 +34,15 @@ def _symmetric(values: np.ndarray) -> tuple[float, float]:
 class DenseHeadView(pg.GraphicsLayoutWidget):
     """flatten strip, W₁ as an image (a row per hidden neuron), hidden strip, W₂ with class ticks.
 
+    W₂'s plot is at least as tall as its class labels (``LABEL_GAP`` pixels between two of them).
+
     Attributes
     ----------
     flat_title, w1_title, hidden_title, w2_title : pg.LabelItem
         Their text is set with :meth:`set_titles`.
     """
+
+    LABEL_GAP = 3
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent=parent)
@@ -55,6 +60,8 @@ class DenseHeadView(pg.GraphicsLayoutWidget):
         self.w2_plot.hideButtons()
         self.w2_plot.invertY(True)
         self.w2_plot.setLabel("left", "class")
+        self._tick_font = QFont(self.font())  # set, not inherited, so the labels' height is known
+        self.w2_plot.getAxis("left").setStyle(tickFont=self._tick_font)
         self.w2_plot.setLabel("bottom", "hidden neuron")
         self.w2_image = pg.ImageItem(axisOrder="row-major")
         self.w2_image.setColorMap(colormap(SIGNED_CMAP))
@@ -75,8 +82,11 @@ class DenseHeadView(pg.GraphicsLayoutWidget):
             item.setText(text)
 
     def set_class_labels(self, labels: list[str]) -> None:
-        """Tick labels of W₂'s rows (one per class)."""
-        self.w2_plot.getAxis("left").setTicks([[(i + 0.5, text) for i, text in enumerate(labels)]])
+        """Tick labels of W₂'s rows (one per class); W₂ is kept tall enough that they never overlap."""
+        axis = self.w2_plot.getAxis("left")
+        axis.setTicks([[(i + 0.5, text) for i, text in enumerate(labels)]])
+        row = QFontMetricsF(self._tick_font).height() + self.LABEL_GAP
+        self.w2_plot.vb.setMinimumHeight(len(labels) * row)
 
     def set_weights(self, w1: np.ndarray, w2: np.ndarray) -> None:
         """W₁ (hidden × inputs) and W₂ (classes × hidden), each at symmetric levels around 0."""

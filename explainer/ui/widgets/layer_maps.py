@@ -8,6 +8,7 @@ the pictures.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,7 @@ class LayerMaps:
     levels : (low, high)
         Fixed colour levels.
     columns : int or None
-        Channels per mosaic row (None: chosen from the shape).
+        Channels per mosaic row (None: the overview tiles the row at the size every tiled row shares).
     """
 
     key: str
@@ -45,6 +46,11 @@ class LayerMaps:
 class LayerMapsOverview(pg.GraphicsLayoutWidget):
     """A column of :class:`MapsView` rows, one per layer.
 
+    Rows whose :attr:`LayerMaps.columns` is None are tiled here: every such layer gets tiles
+    (one channel each) of the same size on screen, the largest with which all the rows fit the
+    widget, so a layer of 88 small maps is as readable as one of 24 large ones. Rows with
+    their own column count (a vector as one strip) keep it and take a thin strip's height.
+
     Signals
     -------
     channel_clicked(str, int)
@@ -52,13 +58,24 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
     """
 
     channel_clicked = Signal(str, int)
+    #: Height of a row with its own column count (a strip of numbers), at most.
+    STRIP_HEIGHT = 26
+    #: Smallest and largest tile side, in screen pixels.
+    TILE_RANGE = (6, 160)
+    SPACING = 2
+    MARGIN = 2
 
     def __init__(self, cmap: str = ACTIVATION_CMAP, parent=None) -> None:
         super().__init__(parent=parent)
         self._cmap = cmap
         self._titles: dict[str, pg.LabelItem] = {}
         self._views: dict[str, MapsView] = {}
+        self._layers: dict[str, LayerMaps] = {}
         self._layout_key: list[tuple[str, int | None]] = []
+        self._marked: tuple[str | None, int] = (None, 0)
+        self.tile = 0
+        self.ci.setContentsMargins(*(self.MARGIN,) * 4)
+        self.ci.layout.setVerticalSpacing(self.SPACING)
 
     # -- reading -------------------------------------------------------------
     def keys(self) -> list[str]:
@@ -78,13 +95,13 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
         if wanted != self._layout_key:
             self._rebuild(layers)
             self._layout_key = wanted
+        self._layers = {layer.key: layer for layer in layers}
+        self._fit(show=False)
         for layer in layers:
-            values = np.asarray(layer.values)
-            if values.ndim == 1:
-                values = values.reshape(-1, 1, 1)
             if self._titles[layer.key].text != layer.title:  # relaying out a label is slow: only on a change
                 self._titles[layer.key].setText(layer.title)
-            self._views[layer.key].set_maps(values, layer.levels)
+            self._views[layer.key].set_maps(_as_maps(layer.values), layer.levels)
+        self.mark(*self._marked)
 
     def _rebuild(self, layers: list[LayerMaps]) -> None:
         self.clear()
@@ -99,10 +116,69 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
             self.addItem(view.view, row=2 * row + 1, col=0)
             self._views[layer.key] = view
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if getattr(self, "_layers", None):  # pyqtgraph resizes inside __init__, before there are rows
+            self._fit(show=True)
+        super().resizeEvent(event)
+
+    def _fit(self, show: bool) -> None:
+        """Choose the tile size and each auto-tiled row's columns, and fix every row's height.
+
+        ``show`` re-tiles the maps on screen now (on a resize); otherwise the caller shows them next.
+        """
+        layers = [self._layers[key] for key in self._views if key in self._layers]
+        if not layers:
+            return
+        width = self.viewport().width() - 2 * self.MARGIN - 4
+        height = self.viewport().height() - 2 * self.MARGIN - 4
+        titles = sum(self._titles[layer.key].minimumHeight() for layer in layers)
+        fixed = {layer.key: self._strip_height(layer, width) for layer in layers if layer.columns is not None}
+        tiled = [(layer.key, _as_maps(layer.values).shape[0]) for layer in layers if layer.columns is None]
+        room = height - titles - sum(fixed.values()) - self.SPACING * (2 * len(layers) - 1)
+        low, high = self.TILE_RANGE
+        tile = low
+        for side in range(min(high, max(low, width)), low - 1, -1):
+            if sum(math.ceil(count / min(count, max(1, width // side))) * side for _, count in tiled) <= room:
+                tile = side
+                break
+        self.tile = tile
+        layout = self.ci.layout
+        for row, layer in enumerate(layers):
+            layout.setRowFixedHeight(2 * row, self._titles[layer.key].minimumHeight())
+            if layer.key in fixed:
+                layout.setRowFixedHeight(2 * row + 1, fixed[layer.key])
+                continue
+            count = _as_maps(layer.values).shape[0]
+            rows = math.ceil(count / min(count, max(1, width // tile)))
+            columns = math.ceil(count / rows)  # as many maps on every line (48 in two lines of 24, not 40 and 8)
+            layout.setRowFixedHeight(2 * row + 1, rows * tile)
+            view = self._views[layer.key]
+            if view.mosaic is None or view.mosaic.columns != columns:
+                view.set_columns(columns)
+                if show and view.values is not None:
+                    view.set_maps(view.values, (float(layer.levels[0]), float(layer.levels[1])))
+        if show:
+            self.mark(*self._marked)
+
+    def _strip_height(self, layer: LayerMaps, width: int) -> int:
+        values = _as_maps(layer.values)
+        channels, h, w = values.shape
+        columns = max(1, min(layer.columns, channels))
+        rows = math.ceil(channels / columns)
+        natural = width * rows * h / max(1, columns * w)  # the strip's height at the full width
+        return int(min(self.STRIP_HEIGHT, max(8, natural)))
+
     def mark(self, key: str | None, channel: int = 0) -> None:
         """Outline ``channel`` of layer ``key`` (the whole map); None clears every outline."""
+        self._marked = (key, channel)
         for name, view in self._views.items():
             if name == key and view.values is not None and 0 <= channel < view.values.shape[0]:
                 view.mark(channel, 0, 0, *view.values.shape[1:])
             else:
                 view.mark(None)
+
+
+def _as_maps(values) -> np.ndarray:
+    """(C, H, W) maps; a vector (n,) is n one-pixel maps."""
+    values = np.asarray(values)
+    return values.reshape(-1, 1, 1) if values.ndim == 1 else values

@@ -177,12 +177,13 @@ class MapsView(QObject):
         if values.ndim == 1:
             values = values[None, None, :]
         c, h, w = values.shape
-        if self.mosaic is None or (self.mosaic.channels, self.mosaic.height, self.mosaic.width) != (c, h, w):
+        tiled = self.mosaic is None or (self.mosaic.channels, self.mosaic.height, self.mosaic.width) != (c, h, w)
+        if tiled:
             columns = self._columns or mosaic_columns(c, h, w, self._aspect)
             self.mosaic = Mosaic(c, h, w, columns, gap=1 if min(h, w) > 1 and c > 1 else 0)
             rows, cols = self.mosaic.shape
             self.view.setRange(QRectF(0, 0, cols, rows), padding=0.02)
-        if (self.values is not None and self._levels == tuple(levels) and self.image.image is not None
+        if (not tiled and self.values is not None and self._levels == tuple(levels) and self.image.image is not None
                 and np.array_equal(self.values, values)):
             return  # the same maps again (e.g. a selected neuron's weights after each stroke): nothing to repaint
         self.values = values

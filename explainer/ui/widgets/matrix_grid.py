@@ -2,17 +2,21 @@
 
 Every lesson that shows numbers in cells uses this one widget. Cells can be
 shaded by value, marked as padding, highlighted, hidden (not computed yet),
-hovered, clicked and, if editable, edited in place.
+hovered, clicked and, if editable, edited in place. Its numbers copy as
+tab-separated text (Ctrl+C when it has focus, or "Copy as text" on a right
+click), which pastes into a spreadsheet.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QLineEdit, QSizePolicy, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QKeySequence, QPainter, QPen
+from PySide6.QtWidgets import QLineEdit, QMenu, QSizePolicy, QWidget
 
 from ...core import format_number
+from ...core.formatting import format_grid
+from ...core.limits import TYPED_RANGE_TEXT, typed_value_problem
 
 #: Colours of highlights by role, chosen to stay distinct for colour-blind viewers.
 HIGHLIGHT_COLORS = {
@@ -38,7 +42,8 @@ class MatrixGrid(QWidget):
     cell_hovered(object)
         (row, col) under the mouse, or None when it leaves.
     value_edited(int, int, float)
-        A new value typed into an editable cell.
+        A new value typed (or painted) into an editable cell: always a finite number within
+        ±:data:`explainer.core.limits.MAX_TYPED_VALUE`, so every number derived from it stays finite.
     """
 
     cell_clicked = Signal(int, int)
@@ -65,6 +70,10 @@ class MatrixGrid(QWidget):
         self._editing: tuple[int, int] | None = None
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click focuses it, so Ctrl+C copies its numbers
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
+        if editable:
+            self.setToolTip(f"Click a cell to type a number {TYPED_RANGE_TEXT}")
 
     # -- content -------------------------------------------------------------
     def set_values(self, values, levels: tuple[float, float] | None = None, padding: int = 0) -> None:
@@ -184,6 +193,9 @@ class MatrixGrid(QWidget):
             r, c = self._hover
             painter.setPen(QPen(QColor(0, 0, 0, 120), 1, Qt.PenStyle.DotLine))
             painter.drawRect(QRect(c * s + 2, r * s + 2, s - 4, s - 4))
+        if self.hasFocus():  # Ctrl+C copies this grid: say which one has focus
+            painter.setPen(QPen(HIGHLIGHT_COLORS["hover"], 1, Qt.PenStyle.DashLine))
+            painter.drawRect(QRect(0, 0, cols * s, rows * s))
         painter.end()
 
     def _paint_highlight(self, painter: QPainter, cells, color: QColor) -> None:
@@ -209,6 +221,45 @@ class MatrixGrid(QWidget):
                 painter.fillRect(rect, tint)
                 painter.drawRect(rect.adjusted(1, 1, -1, -1))
 
+    # -- copying -------------------------------------------------------------
+    def copy_text(self) -> str:
+        """The numbers as shown, tab-separated, one row per line (hidden cells empty): see
+        :func:`explainer.core.formatting.format_grid`."""
+        return format_grid(self.values, self.digits, self.hidden)
+
+    def copy_to_clipboard(self) -> None:
+        """Put :meth:`copy_text` on the clipboard (it pastes into a spreadsheet)."""
+        QGuiApplication.clipboard().setText(self.copy_text())
+
+    def context_menu(self) -> QMenu:
+        """The right-click menu: "Copy as text"."""
+        menu = QMenu(self)
+        action = menu.addAction("Copy as text", self.copy_to_clipboard)
+        action.setObjectName("copyAsTextAction")
+        action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        action.setToolTip("Copy the numbers as tab-separated text, one row per line (pastes into a spreadsheet)")
+        return menu
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        menu = self.context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(event.globalPos())  # no nested event loop: the lesson keeps running while it is open
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_to_clipboard()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().focusOutEvent(event)
+        self.update()
+
     # -- mouse and editing ---------------------------------------------------
     def cell_at(self, pos: QPointF) -> tuple[int, int] | None:
         r, c = int(pos.y() // self.cell), int(pos.x() // self.cell)
@@ -221,6 +272,8 @@ class MatrixGrid(QWidget):
         return QRect(col * self.cell, row * self.cell, self.cell, self.cell)
 
     def _paint(self, cell) -> None:
+        if typed_value_problem(self.paint_value):
+            return
         if cell is not None and not self.is_padding(*cell) and self.values[cell] != self.paint_value:
             self.value_edited.emit(cell[0], cell[1], float(self.paint_value))
 
@@ -259,6 +312,7 @@ class MatrixGrid(QWidget):
         editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
         editor.setText(format_number(self.values[row, col], 6).replace("−", "-"))
         editor.selectAll()
+        editor.setToolTip(f"A number {TYPED_RANGE_TEXT}: Enter keeps it, Esc cancels")
         width = max(self.cell, 56)
         rect = self.cell_rect(row, col)
         editor.setGeometry(QRect(rect.center().x() - width // 2, rect.y(), width, max(self.cell, 24)))
@@ -289,11 +343,13 @@ class MatrixGrid(QWidget):
         text = self._editor.text().strip().replace("−", "-").replace(",", ".")
         try:
             value = float(text)
-            if not np.isfinite(value):
-                raise ValueError
         except ValueError:
+            value, problem = None, f"'{text}' is not a number: type one {TYPED_RANGE_TEXT}"
+        else:
+            problem = typed_value_problem(value)
+        if problem:  # the editor stays open, framed in red, so the number can be corrected
             self._editor.setStyleSheet("border: 2px solid #d00;")
-            self._editor.setToolTip(f"'{text}' is not a number")
+            self._editor.setToolTip(problem)
             return
         row, col = self._editing
         self._cancel_edit()

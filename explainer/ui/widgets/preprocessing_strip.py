@@ -26,11 +26,12 @@ class PreprocessingStrip(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
+        # Framed: a stroke that touches a picture's edge is seen to touch it, not to be cut off.
         self.views = {
-            "raw": ImageView("your drawing"),
-            "cropped": ImageView("cropped to its bounding box"),
-            "scaled": ImageView(SCALED_TITLE),
-            "digit": ImageView("centred in 28×28: the input"),
+            "raw": ImageView("your drawing", frame=True),
+            "cropped": ImageView("cropped to its bounding box", frame=True),
+            "scaled": ImageView(SCALED_TITLE, frame=True),
+            "digit": ImageView("centred in 28×28: the input", frame=True),
         }
         for col, view in enumerate(self.views.values()):
             self.addItem(view.title, row=0, col=col)

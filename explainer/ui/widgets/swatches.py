@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
@@ -24,9 +26,13 @@ def colorize(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
 
 
 def swatch_html(colours, names, text_colours=None) -> str:
-    """Rich text of coloured swatches, one per name (white text unless ``text_colours`` says otherwise)."""
+    """Rich text of coloured swatches, one per name (white text unless ``text_colours`` says otherwise).
+
+    A swatch never breaks across lines (its spaces are non-breaking); a wrapping label breaks between them.
+    """
     text_colours = text_colours or ["white"] * len(names)
-    return " ".join(f"<span style='background: rgb({r},{g},{b}); color: {text}'>&nbsp;{name}&nbsp;</span>"
+    return " ".join(f"<span style='background: rgb({r},{g},{b}); color: {text}'>"
+                    f"&nbsp;{html.escape(str(name)).replace(' ', '&nbsp;')}&nbsp;</span>"
                     for (r, g, b), name, text in zip(colours, names, text_colours))
 
 

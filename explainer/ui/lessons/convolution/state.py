@@ -19,6 +19,7 @@ import numpy as np
 from psygnal import evented
 
 from ....core import conv2d, output_size_unchecked
+from ....core.limits import check_typed_values, typed_value_problem
 from ...evented import StateModel, check_choice, check_range, encode
 from .presets import PRESETS, Example, channel_names, digit_example, lecture_example
 
@@ -35,6 +36,14 @@ SPEED_RANGE = (1, 10)
 MAX_INPUT_SIDE = 32
 #: Largest crop position (the picture is shown at most 256 pixels on a side).
 MAX_CROP_POS = 256
+
+
+def _typed(value: float) -> float:
+    """``value`` as a float, or ``ValueError`` if it is not a number a person may type (±999)."""
+    problem = typed_value_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return float(value)
 
 
 def _opening(part: str):
@@ -189,8 +198,7 @@ class ConvolutionState(StateModel):
         check_range("the number of kernels", self.kernel_count, *KERNEL_COUNT_RANGE)
         check_range("the kernel size", self.kernel_size, *KERNEL_SIZE_RANGE)
         for name, values in (("the input", self.x), ("the kernels", self.w), ("the biases", self.b)):
-            if not np.all(np.isfinite(values)):
-                raise ValueError(f"{name} must hold finite numbers (no NaN or infinity)")
+            check_typed_values(name, values)  # finite and within ±999: every sum shown stays finite
         check_range("stride", self.stride, *STRIDE_RANGE)
         check_range("padding", self.padding, *PADDING_RANGE)
         check_range("dilation", self.dilation, *DILATION_RANGE)
@@ -253,22 +261,25 @@ class ConvolutionState(StateModel):
         self._keep_cursor()
 
     def set_input_value(self, channel: int, row: int, col: int, value: float) -> None:
-        """One input pixel (unpadded coordinates)."""
-        if np.isfinite(value) and self.x[channel, row, col] != value:
+        """One input pixel (unpadded coordinates); ``ValueError`` outside ±999 (:mod:`explainer.core.limits`)."""
+        value = _typed(value)
+        if self.x[channel, row, col] != value:
             x = self.x.copy()
             x[channel, row, col] = value
             self.x = x
 
     def set_weight(self, channel: int, row: int, col: int, value: float) -> None:
-        """One weight of the active kernel's slice for ``channel``."""
-        if np.isfinite(value) and self.w[self.kernel, channel, row, col] != value:
+        """One weight of the active kernel's slice for ``channel``; ``ValueError`` outside ±999."""
+        value = _typed(value)
+        if self.w[self.kernel, channel, row, col] != value:
             w = self.w.copy()
             w[self.kernel, channel, row, col] = value
             self.w = w
 
     def set_bias(self, value: float) -> None:
-        """The active kernel's bias."""
-        if np.isfinite(value) and self.b[self.kernel] != value:
+        """The active kernel's bias; ``ValueError`` outside ±999."""
+        value = _typed(value)
+        if self.b[self.kernel] != value:
             b = self.b.copy()
             b[self.kernel] = value
             self.b = b

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from ....core import conv_step, describe_output_size, format_number, outputs_reading, window_cells
+from ....core.limits import MAX_TYPED_VALUE, TYPED_RANGE_TEXT
+from ...animation import Animation
 from ...state import AppState, Commands
 from ...widgets.channel_rows import ChannelRows
 from ...widgets.crop_picker import CropPicker
@@ -143,8 +145,9 @@ class ConvolutionLesson(Lesson):
         self.crop_picker.square_moved.connect(lambda row, col: self._apply_crop(s.crop_size, (row, col)))
         self.kernel_combo = QComboBox(objectName="kernelCombo", toolTip="Which kernel (output channel) to step")
         self.kernel_combo.activated.connect(s.set_kernel)
-        self.bias_spin = QDoubleSpinBox(objectName="biasInput", minimum=-1000, maximum=1000, decimals=2,
-                                        toolTip="The kernel's bias, shared by every output cell")
+        self.bias_spin = QDoubleSpinBox(objectName="biasInput", minimum=-MAX_TYPED_VALUE, maximum=MAX_TYPED_VALUE,
+                                        decimals=2, toolTip="The kernel's bias, shared by every output cell: "
+                                                            f"a number {TYPED_RANGE_TEXT}")
         self.bias_spin.valueChanged.connect(s.set_bias)
         kernel_row = QHBoxLayout()
         kernel_row.addWidget(self.kernel_combo, 1)
@@ -212,6 +215,14 @@ class ConvolutionLesson(Lesson):
     def shutdown(self) -> None:
         self.stepper.stop()
         super().shutdown()
+
+    def animations(self) -> list[Animation]:
+        """The kernel stepping over the input, a frame per output cell (every cell, or a range of them)."""
+        cells = self.state.cells
+        why = "" if cells else ("These settings give no output, so the kernel has nowhere to step: make the kernel "
+                                "or the dilation smaller, or add padding.")
+        return [Animation("The kernel stepping over the input", cells, self.state.set_cursor, self, unit="cell",
+                          fps=self.state.speed, unavailable=why, start=lambda: self.stepper.set_playing(False))]
 
     # -- app state -----------------------------------------------------------------
     def _on_app_image_changed(self, *_args) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from psygnal import evented
 
 from ....core import KERNELS, kernel
+from ....core.limits import check_typed_values, typed_value_problem
 from ...evented import StateModel, check_choice, check_range
 
 #: Where the input comes from: the shared current image, or the digit drawn in the draw lesson.
@@ -90,8 +91,7 @@ class FeatureMapsState(StateModel):
             if values.ndim != 2 or values.shape[0] != values.shape[1]:
                 raise ValueError(f"kernel {i} must be a square grid of weights, got shape {values.shape}")
             check_range(f"kernel {i}'s side", values.shape[0], 1, MAX_KERNEL_SIDE)
-            if not np.all(np.isfinite(values)):
-                raise ValueError(f"kernel {i} holds a value that is not a finite number")
+            check_typed_values(f"kernel {i}", values)  # finite and within ±999: the maps stay finite
         check_choice("the pooling size", self.pool, POOL_SIZES)
         if not math.isfinite(self.paint_value):
             raise ValueError(f"the paint value must be a number, got {self.paint_value}")
@@ -118,10 +118,11 @@ class FeatureMapsState(StateModel):
         self._set_kernels(names, kernels)
 
     def set_weight(self, index: int, row: int, col: int, value: float) -> None:
-        """One weight of kernel ``index`` changes; the kernel becomes "custom"."""
+        """One weight of kernel ``index`` changes; the kernel becomes "custom". ``ValueError`` outside ±999."""
+        problem = typed_value_problem(value)
+        if problem:
+            raise ValueError(problem)
         value = float(value)
-        if not math.isfinite(value):
-            raise ValueError(f"a weight must be a finite number, got {value}")
         values = self.kernels[index].copy()
         values[row, col] = value
         names, kernels = list(self.names), list(self.kernels)

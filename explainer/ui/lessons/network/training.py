@@ -13,13 +13,13 @@ from functools import partial
 
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QFileDialog
-from superqt.utils import create_worker
 
 from ....models import load_model_file, save_weights
-from ....models.live import TrainSettings
+from ....models.live import TrainSettings, check_training, describe_training_error
 from ...widgets.training_curves import TrainingHistory
-from ...workers import WorkResult
+from ...workers import WorkResult, generator_worker
 from .jobs import load_digits, parameter_count, run_training
+from .replay import TrainingRecording
 
 
 @dataclass
@@ -99,18 +99,21 @@ class TrainingTab:
             return
         try:
             settings = TrainSettings(**self.state.train_settings())
+            check_training(settings, self.data)
         except ValueError as exc:
             self.train_status.setText(f"Cannot train with these settings: {exc}.")
             return
         run = Run(settings)
         self.history = TrainingHistory()
+        self.recording = TrainingRecording(self.history)  # replayed by File ▸ Export animation…
         self.curves.show_history(self.history)
         self.progress.setRange(0, settings.epochs)
         self.progress.setValue(0)
         self.train_status.setText(f"Training on {min(settings.train_digits, len(self.data.x_train)):,} digits…")
-        # _ignore_errors: the lesson reports a failure itself, once (superqt would also re-raise it).
-        worker = create_worker(run_training, settings, self.data, _start_thread=False, _ignore_errors=True)
+        # Any failure (torch's RuntimeError included) arrives as errored, then finished; the lesson says it once.
+        worker = generator_worker(run_training, settings, self.data)
         worker.yielded.connect(partial(self._on_training_progress, run))
+        worker.yielded.connect(self.recording.take)  # after the history took the report's figures
         worker.errored.connect(partial(setattr, run, "error"))
         worker.finished.connect(partial(self._on_training_finished, run))
         self._train_worker = worker
@@ -158,7 +161,9 @@ class TrainingTab:
         self._render_buttons()
         self.curves.show_history(self.history)
         if run.error is not None:
-            self.train_status.setText(f"Training failed: {run.error}")
+            error = getattr(run.error, "error", run.error)
+            self.train_status.setText(f"Training failed: {describe_training_error(error)}. "
+                                      "The previous model (if any) is kept.")
         elif run.model is not None:
             p, settings = run.report, run.request
             self.train_status.setText(

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from superqt.utils import create_worker
-
-from ...workers import WorkResult
+from ....models.live import describe_training_error
+from ...workers import WorkResult, generator_worker
 from .jobs import head_plan, run_transfer
 from .state import HEAD_TEXT, TRANSFER_EPOCHS
 from .training import Run
@@ -65,8 +64,8 @@ class TransferTab:
         run = Run((what, self.state.task_name(), self.state.head))
         self.transferring.transfer_progress.setRange(0, TRANSFER_EPOCHS)
         self.transferring.transfer_progress.setValue(0)
-        worker = create_worker(run_transfer, model, self.state.task_name(), self.state.head, self.data,
-                               _start_thread=False, _ignore_errors=True)  # reported by the lesson, once
+        # Any failure (torch's RuntimeError included) arrives as errored, then finished; the lesson says it once.
+        worker = generator_worker(run_transfer, model, self.state.task_name(), self.state.head, self.data)
         worker.yielded.connect(partial(self._on_transfer_progress, run))
         worker.errored.connect(partial(setattr, run, "error"))
         worker.finished.connect(partial(self._on_transfer_finished, run))
@@ -99,6 +98,7 @@ class TransferTab:
         self._transfer_worker = None
         self._render_buttons()
         if run.error is not None:
-            self.transfer_result.setText(f"Transfer learning failed: {run.error}")
+            error = getattr(run.error, "error", run.error)
+            self.transfer_result.setText(f"Transfer learning failed: {describe_training_error(error)}.")
         elif run.model is not None:
             self.transfer_finished.emit(run.extra)

@@ -19,6 +19,7 @@ from ...workers import WorkResult
 from ..base import Lesson
 from .jobs import describe_model
 from .panels import ArchitecturePage, TrainingPage, TransferPage
+from .replay import TrainingRecording, training_animations
 from .state import BUNDLED_MODELS, TABS, USER_MODEL, NetworkState
 from .training import TrainingTab
 from .transfer import BASE_TEXT, NO_MODEL_YET, TransferTab
@@ -47,6 +48,7 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
         self.data = None  # training digits (DigitData), loaded in a worker
         self._data_pending = False
         self.history = TrainingHistory()
+        self.recording = TrainingRecording(self.history)  # snapshots of the last run, for Export animation…
         self.transferred_model = None
         self._train_worker = self._transfer_worker = None
         self._transfer_rows: dict[tuple, str] = {}
@@ -210,7 +212,7 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
         self.description = dict(result.value, name=name)
         self.graph.set_rows(self.description["rows"], self.description["shape"])
         self.graph.fit()
-        self.summary.setPlainText(self.description["text"])
+        self.summary.show_summary(self.description["text"])
         self._render_layer()
         self.summary_shown.emit()
 
@@ -265,6 +267,10 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
         QGuiApplication.clipboard().setText(self.summary.toPlainText())
         self.commands.post_message("Summary copied to the clipboard.")
 
+    def animations(self):
+        """The last training run's curves and kernels, replayed a snapshot at a time (see :mod:`.replay`)."""
+        return training_animations(self)
+
     # ================================================================ lifecycle
     def is_busy(self) -> bool:
         return super().is_busy() or self._train_worker is not None or self._transfer_worker is not None
@@ -273,8 +279,11 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
         super().shutdown()
         for worker in (self._train_worker, self._transfer_worker):
             if worker is not None:
-                worker.quit()
+                for signal in (worker.yielded, worker.errored, worker.finished):
+                    signal.disconnect()  # a closed lesson hears nothing more from a run (it may be deleted)
+                worker.quit()  # the run stops at its next step; workers.stop_all_work waits for it at exit
                 worker.resume()
+        self._train_worker = self._transfer_worker = None
 
 
 def create(app_state, commands, parent: QWidget | None = None) -> NetworkLesson:

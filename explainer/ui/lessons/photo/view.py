@@ -36,6 +36,12 @@ PICK_A_CHANNEL = ("Click a channel of a conv layer under <i>Every layer</i>, or 
                   "to see how it is computed.")
 
 
+def strongest_channel(maps: np.ndarray) -> int:
+    """The channel of (C, H, W) ``maps`` with the largest mean activation."""
+    maps = np.asarray(maps)
+    return int(np.argmax(maps.reshape(maps.shape[0], -1).mean(axis=1)))
+
+
 @dataclass(frozen=True, eq=False)
 class PhotoRequest:
     """What one analysis request was about; it comes back with the result (``context``)."""
@@ -254,7 +260,13 @@ class PhotoLesson(Lesson):
         self.caption.setText(request.caption)
         self.overview.set_layers([self._layer_row(stage, p, value["levels"][stage.key])
                                   for stage in value["stages"] if stage.key != "input"])
-        self._on_state_selection_changed()
+        first_conv = next((s for s in value["stages"] if s.key.startswith("conv")), None)
+        if self.state.selection is None and first_conv is not None:
+            # The channel detail opens on the first conv layer's strongest channel, not on an empty page;
+            # the state's signal shows it.
+            self.state.select_channel(first_conv.key, strongest_channel(first_conv.values))
+        else:
+            self._on_state_selection_changed()
         self.photo_shown.emit()
 
     @staticmethod
@@ -265,7 +277,7 @@ class PhotoLesson(Lesson):
             return LayerMaps(stage.key, title, probabilities, (0.0, 1.0), len(probabilities))
         values = stage.values
         if stage.spatial and values.shape[1] * values.shape[2] > 1:
-            columns = min(32, values.shape[0])
+            columns = None  # the overview tiles every layer's maps at one readable size
         else:  # one number per channel (global pooling, dense): one long row
             columns = min(128, values.shape[0])
         title = (f"<b>{stage.title}</b> — {TERMS.get(stage.term, stage.term)}  "

@@ -15,6 +15,7 @@ import numpy as np
 from psygnal import evented
 
 from ....core import KERNELS, POOL_MODES, output_size, output_size_unchecked
+from ....core.limits import MAX_TYPED_VALUE
 from ...evented import StateModel, array_field, check_choice, check_range, transient
 
 #: A small feature map with visible numbers (a ReLU output: no negatives).
@@ -43,8 +44,8 @@ SIZE_RANGE = (1, 5)
 STRIDE_RANGE = (1, 5)
 #: Largest side of an example map (the numbers must stay readable).
 MAX_EXAMPLE_SIDE = 32
-#: Largest magnitude of a value typed into the example.
-MAX_VALUE = 999.0
+#: Largest magnitude of a value typed into the example (the one limit of every typed cell).
+MAX_VALUE = MAX_TYPED_VALUE
 #: The tabs: the three kinds of pooling, and stride versus pooling.
 TAB_COUNT = 2
 

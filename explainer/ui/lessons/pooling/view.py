@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ....core import KERNELS, POOL_MODES, describe_output_size, pool2d, pool_step, window_cells, window_coverage
+from ...animation import Animation
 from ...widgets.matrix_grid import MatrixGrid
 from ...widgets.stride_comparison import StrideComparison
 from ...workers import WorkResult
@@ -145,7 +146,7 @@ class PoolingLesson(Lesson):
         self.arithmetic = QLabel(objectName="poolArithmetic", wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.arithmetic.setStyleSheet("font-size: 13pt; background: #fff8ec; padding: 8px; border-radius: 4px;")
         self.coverage = QLabel(objectName="coverageNote", wordWrap=True, textFormat=Qt.TextFormat.RichText)
-        kinds_page = QWidget()
+        kinds_page = self.kinds_page = QWidget()
         kinds_layout = QVBoxLayout(kinds_page)
         kinds_layout.addWidget(self.arithmetic)
         kinds_layout.addWidget(self.coverage)
@@ -321,6 +322,26 @@ class PoolingLesson(Lesson):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self._render()
+
+    # -- animation -------------------------------------------------------------
+    def animations(self) -> list[Animation]:
+        """The pooling window sweeping the map, a frame per output cell of the selected kind (max by default)."""
+        out_h, out_w = self.state.output_shape()
+        cells = max(0, out_h) * max(0, out_w)
+        mode = self.state.selection[0] if self.state.selection is not None else "max"
+
+        def show(index: int) -> None:
+            self.state.select(mode, *divmod(index, out_w))
+
+        def start() -> None:
+            self.state.tab = 0  # the three kinds side by side
+
+        why = "" if cells else "The window does not fit the map, so there is no output to sweep: make it smaller."
+        def region():  # the explanation and the grids, without the empty page below them
+            return self.kinds_page.childrenRect().adjusted(-6, -6, 6, 6).intersected(self.kinds_page.rect())
+
+        return [Animation(f"The {MODES[mode].lower()} window sweeping the map", cells, show, self.kinds_page,
+                          unit="window", fps=2, unavailable=why, region=region, start=start, busy=self.is_busy)]
 
     # -- helpers for tests ---------------------------------------------------
     def output_text(self, mode: str, row: int, col: int) -> str:

@@ -191,3 +191,51 @@ def fcn_layout(models: dict) -> dict:
             "start as bilinear interpolation and are trained; fusing finer pool4/pool3 scores lets 16s and 8s "
             "place boundaries more precisely than 32s.")
     return {"boxes": boxes, "lanes": lanes, "note": note}
+
+
+#: The columns of the upsampling picture, left to right: from the input to scores the size of the input.
+UPSAMPLING_COLUMNS = ("input", "scores at stride 32", "×2: stride 16", "+ pool4 scores", "×2: stride 8",
+                      "+ pool3 scores", "upsampled to 96×96")
+
+
+def upsampling_stages(models: dict, image: np.ndarray) -> dict:
+    """Each variant's class map at every step of its upsampling path, for a (96, 96) scene.
+
+    The scores are read from the trained modules step by step, as ``FCN.forward``
+    computes them; each step's map is the class with the largest score per cell.
+
+    Returns
+    -------
+    dict
+        variant → list of (column, labels): ``column`` indexes :data:`UPSAMPLING_COLUMNS`
+        (1: the 3×3 scores at stride 32; 2, 3: ×2 and the pool4 fusion at 6×6; 4, 5: ×2 and
+        the pool3 fusion at 12×12; 6: the output), ``labels`` an (h, w) int64 array. The last
+        map is the variant's prediction.
+    """
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None]
+    out = {}
+    with torch.inference_mode():
+        for name, model in models.items():
+            pool3 = model.stage3(model.stage2(model.stage1(x)))
+            pool4 = model.stage4(pool3)
+            score = model.score_fr(model.fc7(model.fc6(model.stage5(pool4))))
+            steps = [(1, score)]
+            if name == "fcn32s":
+                steps.append((6, model.upscore32(score)))
+            else:
+                score = model.upscore2(score)
+                steps.append((2, score))
+                score = score + model.score_pool4(pool4)  # fuse pool4 at stride 16
+                steps.append((3, score))
+                if name == "fcn16s":
+                    steps.append((6, model.upscore16(score)))
+                else:
+                    score = model.upscore_pool4(score)
+                    steps.append((4, score))
+                    score = score + model.score_pool3(pool3)  # fuse pool3 at stride 8
+                    steps.append((5, score))
+                    steps.append((6, model.upscore8(score)))
+            out[name] = [(column, scores[0].max(0).indices.numpy().astype(np.int64)) for column, scores in steps]
+    return out

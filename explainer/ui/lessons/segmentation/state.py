@@ -22,6 +22,9 @@ from ...widgets.transposed_stepper_state import TransposedStepperState
 
 SOURCES = ("drawn", "random", "picture")
 TABS = ("Segment", "Architecture", "Transposed convolution")
+#: Steps of the upsampling path the Architecture tab shows: the input, the stride-32 scores, ×2, + pool4, ×2,
+#: + pool3, and the scores at the input's size.
+UPSAMPLING_STEPS = 7
 #: Strokes may start a little outside the pad (a drag past its edge), but not anywhere.
 STROKE_MARGIN = SCENE_SIDE
 #: Most strokes a drawing keeps (a session cannot ask for millions).
@@ -66,6 +69,8 @@ class SegmentationState(StateModel):
         The seed of the current (or last) random scene.
     tab : int
         0 segment, 1 architecture, 2 transposed convolution.
+    upsampling_step : int
+        How many steps of the upsampling path the Architecture tab shows, 1 .. :data:`UPSAMPLING_STEPS`.
     stepper : TransposedStepperState
         The transposed-convolution stepper (its own fields and signals).
     """
@@ -79,6 +84,7 @@ class SegmentationState(StateModel):
     draw_class: int = 0
     seed: int = 0
     tab: int = 0
+    upsampling_step: int = UPSAMPLING_STEPS
     stepper: TransposedStepperState = dataclasses.field(default_factory=TransposedStepperState)
 
     @classmethod
@@ -114,6 +120,10 @@ class SegmentationState(StateModel):
         strokes = tuple((int(digit), tuple((float(x), float(y)) for x, y in points)) for digit, points in strokes)
         self._check_strokes(strokes)
         self.strokes = strokes
+
+    def set_upsampling_step(self, step: int) -> None:
+        """Show the first ``step`` steps of the upsampling path (clamped to 1 .. :data:`UPSAMPLING_STEPS`)."""
+        self.upsampling_step = int(min(max(int(step), 1), UPSAMPLING_STEPS))
 
     def undo_stroke(self) -> bool:
         """Remove the newest stroke; False if there was none."""
@@ -164,6 +174,7 @@ class SegmentationState(StateModel):
         check_range("the drawing class", self.draw_class, 0, NUM_CLASSES - 2)
         check_range("the random-scene seed", self.seed, 0, 2**63 - 1)
         check_range("the tab", self.tab, 0, len(TABS) - 1)
+        check_range("the upsampling step", self.upsampling_step, 1, UPSAMPLING_STEPS)
         self.stepper.validate()
 
     # -- sessions: the stepper is a state of its own inside this one ----------------

@@ -11,7 +11,6 @@ scores are computed in a worker and drawn with the input they answer.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabWidget,
@@ -23,23 +22,26 @@ from ....data.scenes import CLASS_NAMES, SCENE_SIDE, make_scene
 from ....models.fcn import VARIANTS
 from ...widgets.drawing_pad import DrawingPad
 from ...widgets.fcn_strip import ArchitectureStrip
-from ...widgets.panels import ImageView
+from ...widgets.panels import ImageView, PanelGrid
 from ...widgets.score_table import ScoreTable
 from ...widgets.swatches import colorize, swatch_html, swatch_legend
 from ...widgets.transposed_stepper import TransposedStepper
 from ...workers import WorkResult
 from ..base import Lesson
 from .colours import ERROR_NAMES, ERROR_PLACES, GRADE_COLORS, OVERLAP, OVERLAP_NAMES, PALETTE, PALETTE_TEXT
-from .compute import TITLES, SceneInput, load_fcns, picture_to_scene, segment
+from .compute import TITLES, SceneInput, load_fcns, picture_to_scene, segment, upsampling_stages
 from .state import STROKE_MARGIN, SegmentationState
+from .upsampling import ArchitecturePage, lesson_animations
 
 ERRORS_TITLE = "FCN-8s errors"
 METRIC_ROWS = (["mean IoU", "pixel accuracy", "wrong pixels", " at boundaries", " wrong digit", " other",
-                "IoU background"] + [f"IoU {d}" for d in range(10)])
+                "IoU background"] + [f"IoU {d}" for d in range(10)] + ["absent"])
 IOU_ROW = 6  # the row of "IoU background"; class c is on row IOU_ROW + c
+ABSENT_ROW = len(METRIC_ROWS) - 1  # one line for the digits in neither the scene nor any prediction
 PEN_FRACTION = 3.6 / SCENE_SIDE  # strokes about as thick as in the scenes
 #: What an image panel shows when there is nothing to show (no ground truth to compare with).
 BLANK = np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8)
+NUM_DIGITS = 10
 FIRST_SCENE_SEED = 7
 
 
@@ -65,6 +67,8 @@ class SegmentationLesson(Lesson):
         self._loader = self.make_runner(self._on_models_loaded)
         self._runner = self.make_runner(self._on_segmented)
         self._files = self.make_runner(self._on_file_loaded)
+        self._stager = self.make_runner(self._on_stages_computed)
+        self._staged: np.ndarray | None = None  # the scene whose upsampling path was asked for last
         self._build()
         state = self.state
         for signal in (state.events.image, state.events.truth, state.events.source, state.events.strokes,
@@ -132,21 +136,19 @@ class SegmentationLesson(Lesson):
         left_widget.setFixedWidth(250)
 
         # Panels: image, ground truth and FCN-8s's errors, then prediction and overlap of each variant.
-        self.panels = pg.GraphicsLayoutWidget()
+        self.panels = PanelGrid(3, 3)
         self.panels.setObjectName("segPanels")
-        self.views: dict[str, ImageView] = {}
+        self.views: dict[str, ImageView] = self.panels.panels
         places = [("image", "image", 0, 0), ("truth", "ground truth", 0, 1), ("errors", ERRORS_TITLE, 0, 2)]
         for col, variant in enumerate(VARIANTS):
-            places += [(f"{variant}/pred", f"{TITLES[variant]}: prediction", 2, col),
-                       (f"{variant}/overlap", f"{TITLES[variant]}: overlap", 4, col)]
+            places += [(f"{variant}/pred", f"{TITLES[variant]}: prediction", 1, col),
+                       (f"{variant}/overlap", f"{TITLES[variant]}: overlap", 2, col)]
         for key, title, row, col in places:
-            view = ImageView(title, levels=(0, 255))
-            self.panels.addItem(view.title, row=row, col=col)
-            self.panels.addItem(view.view, row=row + 1, col=col)
-            view.set_image(BLANK)
-            self.views[key] = view
+            self.panels.add_panel(key, ImageView(title, levels=(0, 255)), row, col).set_image(BLANK)
         self.metrics = ScoreTable(METRIC_ROWS, [TITLES[v] for v in VARIANTS])
         self.metrics.setObjectName("metricsTable")
+        self.metrics.setSpan(ABSENT_ROW, 0, 1, len(VARIANTS))
+        self.metrics.setRowHidden(ABSENT_ROW, True)
         self.dominance = QLabel(objectName="dominanceNote", wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.dominance.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         right = QVBoxLayout()
@@ -171,7 +173,8 @@ class SegmentationLesson(Lesson):
         self.stepper = TransposedStepper(self.state.stepper)
         self.tabs = QTabWidget(objectName="segTabs")
         self.tabs.addTab(main, "Segment")
-        self.tabs.addTab(self.strip, "Architecture")
+        self.architecture = ArchitecturePage(self.strip, self.state)
+        self.tabs.addTab(self.architecture, "Architecture")
         self.tabs.addTab(self.stepper, "Transposed convolution")
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         outer = QVBoxLayout(self)
@@ -241,6 +244,7 @@ class SegmentationLesson(Lesson):
     def _on_state_tab_changed(self, index: int, *_) -> None:
         with QSignalBlocker(self.tabs):
             self.tabs.setCurrentIndex(int(index))
+        self._request_stages()
 
     def _queue_refresh(self, *_) -> None:
         self._refresh_timer.start()  # the scene's fields change together: refresh once, after all of them
@@ -349,6 +353,7 @@ class SegmentationLesson(Lesson):
                 else:
                     g = grade_iou(iou)
                     self.metrics.set_cell(IOU_ROW + c, col, f"{iou:.3f} {g}", GRADE_COLORS[g])
+        self._fold_absent(results, scene)
         if scene.truth is not None:
             share, fake = results["background_share"], results["all_background_miou"]
             self.dominance.setText(
@@ -359,7 +364,47 @@ class SegmentationLesson(Lesson):
             self.dominance.setText("A loaded picture has no ground truth, so there is nothing to score: "
                                    "draw with class colours or use a random scene to see the metrics.")
         self.results, self.shown = results, scene
+        self._request_stages()
         self.results_shown.emit()
+
+    def _fold_absent(self, results: dict, scene: SceneInput) -> None:
+        """Hide the IoU rows of digits in neither the scene nor any prediction; one line names them."""
+        if scene.truth is None:
+            absent = list(range(NUM_DIGITS))  # nothing to score: no per-digit rows
+        else:
+            absent = [d for d in range(NUM_DIGITS)
+                      if all(np.isnan(results["variants"][v]["iou"][d + 1]) for v in VARIANTS)]
+        for d in range(NUM_DIGITS):
+            self._show_row(IOU_ROW + 1 + d, d not in absent)
+        if scene.truth is not None and absent:
+            for col in range(len(VARIANTS)):  # one cell spans the row; the others, under it, say the same
+                self.metrics.set_cell(ABSENT_ROW, col,
+                                      f"{', '.join(map(str, absent))}: not in the scene or a prediction", "#777777")
+            self.metrics.item(ABSENT_ROW, 0).setToolTip("These digits are in neither the ground truth nor any "
+                                                        "variant's prediction, so they have no IoU.")
+        self._show_row(ABSENT_ROW, scene.truth is not None and bool(absent))
+
+    def _show_row(self, row: int, shown: bool) -> None:
+        if self.metrics.isRowHidden(row) == shown:  # only on a change: hiding a row re-lays out the table
+            self.metrics.setRowHidden(row, not shown)
+
+    # ================================================================ the upsampling path, animations
+    def _request_stages(self) -> None:
+        """The scene's upsampling path, computed in a worker while the Architecture tab is shown."""
+        if self.models is None or self.shown is None or self.state.tab != 1 or self._staged is self.shown.image:
+            return
+        self._staged = self.shown.image
+        self._stager.submit(upsampling_stages, self.models, self.shown.image, context=self.shown.image)
+
+    def _on_stages_computed(self, result: WorkResult) -> None:
+        if result.error is not None:
+            self.architecture.view.clear(f"Could not compute the upsampling path: {result.error}")
+            return
+        self.architecture.show_stages(result.context, result.value)
+
+    def animations(self):
+        """The FCN upsampling path, step by step, and the transposed convolution stamping cell by cell."""
+        return lesson_animations(self)
 
     def shutdown(self) -> None:
         self._refresh_timer.stop()

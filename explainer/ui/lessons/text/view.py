@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QKeySequence, QShortcut, QTextCharFormat, QTex
 from PySide6.QtWidgets import QTabWidget, QTextEdit, QVBoxLayout, QWidget
 
 from ....data.text import OOV
+from ...animation import Animation
 from ...state import AppState, Commands
 from ...workers import WorkResult
 from ..base import Lesson
@@ -138,6 +139,23 @@ class TextLesson(TabRendering, Lesson):
 
     def is_busy(self) -> bool:
         return super().is_busy() or self._read_timer.isActive()
+
+    def animations(self) -> list[Animation]:
+        """The RNN reading the text, a frame per word (the RNN tab, the word shaded in the text)."""
+        count = self._count() if self.reading is not None and self.reading.text == self.state.text else 0
+        if count:
+            why = ""
+        elif self.bundle is None:
+            why = "The text networks are not loaded yet: wait until the words are coloured, then export again."
+        else:
+            why = "There are no words to read: type a sentence or pick a review, then export again."
+
+        def start() -> None:
+            self.rnn.stepper.set_playing(False)
+            self.state.tab = RNN
+
+        return [Animation("The RNN reading the text, word by word", count, self._select_step, self, unit="word",
+                          fps=self.state.speed, unavailable=why, start=start, busy=self.is_busy)]
 
     def shutdown(self) -> None:
         self._read_timer.stop()
