@@ -26,10 +26,16 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
+from .. import INTERACTIVE_THREADS_ENV
+
 
 def use_interactive_threads() -> None:
     """One intra-op thread per torch call, for the whole process (see the module notes)."""
     torch.set_num_threads(1)
+
+
+if os.environ.get(INTERACTIVE_THREADS_ENV) == "1":  # the app asked for it before torch was loaded
+    use_interactive_threads()
 
 
 @contextmanager

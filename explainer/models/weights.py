@@ -91,8 +91,15 @@ def _load_failure(name: str, exc: BaseException) -> ModelLoadError:
     if "PytorchStreamReader" in text or "inline_container" in text:
         return ModelLoadError(f"{name} is not a ConvLens weights file, or it is damaged: it is an archive that does "
                               f"not hold a saved model. {WHAT_TO_DO}")
-    first = " ".join(text.split()).rstrip(".") or type(exc).__name__
-    return ModelLoadError(f"{name} is not a ConvLens weights file, or it is damaged ({first}). {WHAT_TO_DO}")
+    # Anything else torch says about a foreign file ("pop from empty list", "Expected hasRecord(...)") means
+    # nothing to a person: say what it is instead.
+    return ModelLoadError(f"{name} is not a ConvLens weights file, or it is damaged: it could not be read as a "
+                          f"saved model. {WHAT_TO_DO}")
+
+
+#: Largest weight magnitude accepted (batch-norm running variances included): a trained network's are
+#: far smaller, and values near float32's limit would make every reading overflow to NaN.
+MAX_WEIGHT = 1e4
 
 
 def _check_metrics(name: str, metrics) -> dict:
@@ -120,6 +127,12 @@ def _check_state_dict(name: str, state) -> None:
             raise ModelLoadError(f"{name}: the weight {key} is not a tensor (it is {short(value)}). {WHAT_TO_DO}")
         if value.layout != torch.strided or value.is_complex() or value.is_quantized or value.device.type != "cpu":
             raise ModelLoadError(f"{name}: the weight {key} is not a plain tensor of real numbers. {WHAT_TO_DO}")
+        if value.is_floating_point() and value.numel() and bool(torch.isfinite(value).all()) \
+                and float(value.abs().max()) > MAX_WEIGHT:
+            raise ModelLoadError(
+                f"{name}: the weight {key} holds values up to {float(value.abs().max()):.3g}, far beyond any trained "
+                f"network's (at most {MAX_WEIGHT:g} here; the bundled models stay under 100), and the network's "
+                f"outputs would overflow. The file is damaged or was edited. {WHAT_TO_DO}")
         if value.is_floating_point() and not bool(torch.isfinite(value).all()):
             raise ModelLoadError(
                 f"{name}: the weight {key} holds values that are not finite numbers (NaN or infinity), so the "

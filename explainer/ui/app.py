@@ -6,6 +6,7 @@ import argparse
 import base64
 import pathlib
 import sys
+import threading
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
@@ -610,19 +611,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: How long after the window is shown torch starts loading in the background.
+PRELOAD_DELAY_MS = 400
+
+
+def preload_torch() -> threading.Thread:
+    """Import the models (and torch) in a background thread, so the first lesson that needs them opens at once.
+
+    A lesson opened before it has finished waits for it (Python's import lock), it never imports twice.
+    """
+    def load() -> None:
+        try:
+            import explainer.models  # noqa: F401
+        except Exception:  # noqa: BLE001 (a lesson that needs torch reports the problem when it opens)
+            pass
+
+    thread = threading.Thread(target=load, name="torch-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def configure_runtime() -> None:
     """Process-wide settings, once at start-up.
 
     pyqtgraph: arrays are (rows, columns) like numpy, white background.
     torch and numpy's BLAS: one thread each, which keeps live inference from the GUI's
-    worker threads fast (see :mod:`explainer.models.runtime`).
+    worker threads fast (see :mod:`explainer.models.runtime`). torch is not imported here
+    (it takes about a second): its thread count is set when it is first imported.
     """
+    import os
+
     import pyqtgraph as pg
 
-    from ..models import use_interactive_threads
+    from .. import INTERACTIVE_THREADS_ENV
 
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
-    use_interactive_threads()
+    os.environ[INTERACTIVE_THREADS_ENV] = "1"
+    if "explainer.models" in sys.modules:  # torch is already in (tests, benchmarks): set it now
+        sys.modules["explainer.models"].use_interactive_threads()
     # numpy's BLAS, like torch, on one thread: the GUI thread and its workers each make small matrix
     # products, and a BLAS pool per caller on 2 cores makes them fight (8 ms instead of 0.1 ms measured).
     global _BLAS_LIMIT
@@ -695,6 +721,7 @@ def main(argv: list[str] | None = None) -> int:
         window.open_image(samples[DEFAULT_SAMPLE], show_dialog=False)
     window.show_lesson(args.lesson or last_lesson or LESSON_IDS[0])
     window.show()
+    QTimer.singleShot(PRELOAD_DELAY_MS, preload_torch)  # after the first paint, so the window comes up first
     if args.session:
         if not window.open_session(args.session, show_dialog=interactive) and not interactive:
             print(f"convlens: {window.statusBar().currentMessage()}", file=sys.stderr)

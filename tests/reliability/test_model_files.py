@@ -105,12 +105,22 @@ def test_random_and_empty_bytes(tmp_path, content, words):
     assert words in refused(path)
 
 
+@pytest.mark.parametrize("content", [bytes(range(256)) * 40, b"\x00garbage" * 100, b"PK\x03\x04" + b"\x00" * 200])
+def test_torch_s_own_words_never_reach_the_message(tmp_path, content):
+    path = tmp_path / "noise.pt"
+    path.write_bytes(content)
+    message = refused(path)
+    for leaked in ("pop from", "hasRecord", "enhancement request", "PytorchStreamReader", "Traceback", "\x1b["):
+        assert leaked not in message, message
+
+
 def test_a_zip_that_is_not_a_model(tmp_path):
     path = tmp_path / "archive.pt"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("notes.txt", "hello")
     message = refused(path)
     assert "not a ConvLens weights file" in message and "archive.pt" in message
+    assert "hasRecord" not in message and "enhancement request" not in message
 
 
 def test_a_torch_file_of_something_else(tmp_path):
@@ -226,6 +236,16 @@ def test_non_finite_weights_are_refused(tmp_path, bad):
 
     message = refused(edited(tmp_path, poison))
     assert "classifier.5.weight" in message and "not finite" in message
+
+
+@pytest.mark.parametrize("huge", [3e38, -1e6])
+def test_finite_weights_too_large_for_a_trained_network_are_refused(tmp_path, huge):
+    """3e38 is finite, but every reading overflows to NaN ("probability nan%")."""
+    def inflate(payload):
+        payload["state_dict"]["features.0.weight"][0, 0, 0, 0] = huge
+
+    message = refused(edited(tmp_path, inflate))
+    assert "features.0.weight" in message and "far beyond any trained network" in message
 
 
 def test_missing_weights_are_named(tmp_path):

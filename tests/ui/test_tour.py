@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
 from explainer import io
@@ -105,6 +105,27 @@ def test_a_question_hides_the_answer_until_it_is_answered_and_keeps_score(toured
     assert "1 of 2 right" in panel.score.text()
     panel.go_to(first)  # coming back: still answered, still revealed
     assert panel.veil.mode != "cover" and "Not quite" in panel.feedback.text()
+
+
+def test_switching_lessons_during_a_question_never_shows_the_answer(toured, qtbot):
+    panel = toured.tour.panel
+    quizzes = [i for i, s in enumerate(panel.tour.steps) if s.quiz is not None]
+    for index in quizzes:
+        step = panel.tour.steps[index]
+        panel.go_to(index)
+        settle(qtbot, toured)
+        other = "pooling" if step.lesson != "pooling" else "dense"
+        for lesson_id in (other, step.lesson):  # away and back, as Ctrl+3 then Ctrl+1 would
+            toured.show_lesson(lesson_id)
+            qtbot.wait(20)
+            assert panel.veil.isVisible() and panel.veil.mode == "cover", (step.title, lesson_id)
+            area = toured.stack.rect()
+            points = [area.center(), area.topLeft() + QPoint(20, 20), area.bottomRight() - QPoint(20, 20),
+                      QPoint(area.right() - 20, area.top() + 20), QPoint(area.left() + 20, area.bottom() - 20)]
+            outside = [p for p in points if not any(r.contains(p) for r in panel.veil.hole_rects())]
+            assert outside, "every probe point fell in a spotlight"
+            for point in outside:  # whatever lies there, the veil is on top of it
+                assert toured.stack.childAt(point) is panel.veil, (step.title, lesson_id, point)
 
 
 def test_every_bundled_step_applies_and_draws_something_new(toured, qtbot):
@@ -227,4 +248,3 @@ def test_tour_step_screenshot_from_the_command_line(tmp_path, qapp):
     bad = subprocess.run([sys.executable, "main.py", "--tour-step", "999", "--screenshot", str(tmp_path / "x.png")],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "steps 1 to" in bad.stderr
-    assert model.read_tour(model.bundled_tour_path()).steps[2].state["cursor"] == 1

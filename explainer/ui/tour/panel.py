@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import pathlib
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 from . import model
 from .veil import Veil
 
-NEXT_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
-PREVIOUS_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_PageUp, Qt.Key.Key_Backspace)
+# Not Space: it presses the focused button (Space on "◀ Previous" must go back, not forward).
+NEXT_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_PageDown)
+PREVIOUS_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_PageUp)
 QUESTION_COVER = "Predict first: answer the question in the tour panel, then this view shows the answer."
 
 
@@ -61,6 +62,7 @@ class TourPanel(QWidget):
         self.modified = False
         self.scale = 1.0
         self.veil = Veil(window.stack)
+        window.lesson_changed.connect(self._on_window_lesson_changed)
         self.setObjectName("tourPanel")
         self.setMinimumWidth(300)
         # Sizes are taken from the font at start: the presenter view scales the application font too.
@@ -244,7 +246,10 @@ class TourPanel(QWidget):
     def _show_quiz(self, step: model.Step) -> None:
         lesson = self.window_.lesson(step.lesson)
         holes = []
-        for name in step.spotlight:
+        # Another lesson on screen (the student switched away): nothing of it is a hole, and while the
+        # question waits it is covered whole; the answer must not show on any page.
+        spotlight = step.spotlight if self.window_.current_lesson_id == step.lesson else ()
+        for name in spotlight:
             name, part = model.split_spotlight(name)
             widget = lesson.findChild(QWidget, name)
             if widget is not None:
@@ -278,6 +283,7 @@ class TourPanel(QWidget):
         if chosen is None:
             self.feedback.setText("Predict: pick an answer, then the lesson shows what really happens.")
             self.veil.cover(holes, QUESTION_COVER)
+            QTimer.singleShot(0, lambda: self.words.ensureWidgetVisible(self.quiz_box))  # the choices in view
             return
         verdict = "Right!" if chosen == quiz.answer else f"Not quite: the answer is {quiz.choices[quiz.answer]}."
         self.feedback.setText(f"<b>{html.escape(verdict)}</b> {html.escape(quiz.explain)}")
@@ -288,6 +294,11 @@ class TourPanel(QWidget):
         self.steps.clear()
         self.veil.clear()
         self._show_nothing()
+
+    def _on_window_lesson_changed(self, _lesson_id: str) -> None:
+        """A lesson page was brought up: it lies above the veil now, so cover (or outline) again."""
+        if self.current_step() is not None and self.isVisible():
+            self._show_quiz(self.current_step())
 
     def set_covering(self, allowed: bool) -> None:
         """Whether the veil may cover the lesson (not while the panel is closed: nothing may stay hidden)."""
@@ -300,6 +311,7 @@ class TourPanel(QWidget):
         """Stop filtering other widgets' events (before the application quits and widgets are destroyed)."""
         for widget in (self, self.steps, self.previous_button, self.next_button):
             widget.removeEventFilter(self)
+        self.window_.lesson_changed.disconnect(self._on_window_lesson_changed)
         self.veil.detach()
 
     # -- keys: → / ← (and a clicker's keys) while the tour has the focus ---------------
