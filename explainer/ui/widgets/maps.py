@@ -12,8 +12,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
+from PySide6.QtGui import QColor, QGuiApplication, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QMenu
+
+from ...core.formatting import format_grid
 
 #: Sequential, colour-blind-safe map for values that start at 0 (ReLU outputs, pixels).
 ACTIVATION_CMAP = "viridis"
@@ -82,15 +84,41 @@ class Mosaic:
 
 
 class ClickableImageItem(pg.ImageItem):
-    """An ImageItem that reports clicks and hovers in image (x=column, y=row) coordinates."""
+    """An ImageItem that reports clicks and hovers in image (x=column, y=row) coordinates.
+
+    A right-click offers "Copy values as text": the numbers under the pointer (the whole image, or
+    what ``values_at(row, col)`` returns, e.g. one channel of a mosaic) as tab-separated text.
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.click_handler = None
         self.hover_handler = None
+        self.values_at = None
         self.setAcceptHoverEvents(True)
 
+    def copy_values_at(self, row: float, col: float) -> str | None:
+        """Put the values under (row, col) on the clipboard as tab-separated text; returns it (None: nothing)."""
+        if self.values_at is not None:
+            values = self.values_at(row, col)
+        else:
+            values = self.image if self.image is not None and np.ndim(self.image) == 2 else None
+        if values is None:
+            return None
+        text = format_grid(np.asarray(values, dtype=np.float64), digits=4)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
     def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph override)
+        if ev.button() == Qt.MouseButton.RightButton and self.scene() is not None and self.scene().views():
+            pos = ev.pos()
+            menu = QMenu(self.scene().views()[0])
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            action = menu.addAction("Copy values as text", lambda: self.copy_values_at(pos.y(), pos.x()))
+            action.setToolTip("Tab-separated numbers, one row per line: they paste into a spreadsheet")
+            menu.popup(ev.screenPos().toPoint())  # no nested event loop
+            ev.accept()
+            return
         if self.click_handler is not None and ev.button() == Qt.MouseButton.LeftButton:
             pos = ev.pos()
             self.click_handler(pos.y(), pos.x())
@@ -153,6 +181,7 @@ class MapsView(QObject):
         self.image = ClickableImageItem(axisOrder="row-major")
         self.image.setColorMap(colormap(cmap))
         self.image.click_handler = self._on_image_clicked
+        self.image.values_at = self._channel_values_at
         self.image.hover_handler = self._on_image_hovered
         self.view.addItem(self.image)
         self.selection = outline()
@@ -206,6 +235,13 @@ class MapsView(QObject):
         oy, ox = self.mosaic.origin(channel)
         item.setRect(QRectF(ox + left, oy + top, width, height))
         item.show()
+
+    def _channel_values_at(self, y: float, x: float):
+        """The whole map of the channel under mosaic point (y, x), for "Copy values as text"."""
+        if self.mosaic is None or self.values is None:
+            return None
+        cell = self.mosaic.locate(y, x)
+        return None if cell is None else self.values[cell[0]]
 
     def _on_image_clicked(self, y: float, x: float) -> None:
         if self.mosaic is not None:
