@@ -66,6 +66,9 @@ def scale_tree(root: QWidget) -> None:
             original = _base(widget, "sheet", sheet)
             widget.setStyleSheet(_FONT_SIZE.sub(lambda m: f"font-size: {float(m.group(1)) * factor:g}{m.group(2)}",
                                                 original))
+        if isinstance(widget, pg.PlotWidget):  # a chart's axes and titles grow: give them the room
+            base_height = _base(widget, "min_height", widget.minimumHeight())
+            widget.setMinimumHeight(round(base_height * factor))
         if isinstance(widget, QGraphicsView) and widget.scene() is not None:
             _scale_scene(widget.scene(), factor, lines)
 
