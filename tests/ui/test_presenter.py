@@ -30,7 +30,10 @@ def test_f5_turns_the_presenter_view_on_and_off(presenting, qtbot):
     title_sheet = window.lesson_title.styleSheet()
     labels = {item: item.opts["size"] for item in _label_items(window)}
     assert labels, "the draw lesson has titled pyqtgraph panels"
+    chart = window.lesson("draw").chart
+    chart_height = chart.minimumHeight()
     qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert chart.minimumHeight() == round(chart_height * 1.5)  # room for the larger axis text
     assert window.presenting and window.presenter.action.isChecked()
     assert not window.side_column.isVisible() and not window.statusBar().isVisible()
     assert QApplication.font().pointSizeF() == pytest.approx(app_size * 1.5)
@@ -43,6 +46,7 @@ def test_f5_turns_the_presenter_view_on_and_off(presenting, qtbot):
     assert window.side_column.isVisible() and window.statusBar().isVisible()
     assert QApplication.font().pointSizeF() == pytest.approx(app_size)
     assert window.lesson_title.styleSheet() == title_sheet
+    assert chart.minimumHeight() == chart_height
     assert {item: item.opts["size"] for item in labels} == labels
     assert presenter.line_scale() == 1.0
 
