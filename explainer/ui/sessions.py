@@ -65,29 +65,36 @@ def write_session(path, data: dict) -> pathlib.Path:
     return write_json(path, data)
 
 
-def read_session(path) -> object:
-    """The parsed JSON of a session file; ``ValueError`` with a sentence for an unreadable, empty,
-    too large, truncated or non-JSON file."""
+def read_json(path, noun: str, max_bytes: int) -> object:
+    """The parsed JSON of a ConvLens ``noun`` file ("session", "tour"); ``ValueError`` with a sentence for
+    a folder, an unreadable, empty, too large, truncated, non-text or non-JSON file."""
     path = pathlib.Path(path)
     try:
+        if path.is_dir():
+            raise ValueError(f"{path.name} is a folder, not a {noun} file")
         size = path.stat().st_size
-        if size > MAX_SESSION_BYTES:
-            raise ValueError(f"{path.name} is {size / 2**20:.0f} MB, too large for a session "
-                             f"(at most {MAX_SESSION_BYTES // 2**20} MB)")
+        if size > max_bytes:
+            raise ValueError(f"{path.name} is {size / 2**20:.0f} MB, too large for a {noun} "
+                             f"(at most {max_bytes // 2**20} MB)")
         raw = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"{path.name} cannot be read: {exc.strerror or exc}") from exc
     if not raw.strip():
-        raise ValueError(f"{path.name} is empty: it holds no session")
+        raise ValueError(f"{path.name} is empty: it holds no {noun}")
     try:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path.name} is not a ConvLens session (it is not text)") from exc
+        raise ValueError(f"{path.name} is not a ConvLens {noun} (it is not text)") from exc
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name} is not a complete ConvLens session: it is truncated or not JSON "
+        raise ValueError(f"{path.name} is not a complete ConvLens {noun}: it is truncated or not JSON "
                          f"(line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     except RecursionError as exc:
-        raise ValueError(f"{path.name} is nested too deeply to be a ConvLens session") from exc
+        raise ValueError(f"{path.name} is nested too deeply to be a ConvLens {noun}") from exc
+
+
+def read_session(path) -> object:
+    """The parsed JSON of a session file (see :func:`read_json`)."""
+    return read_json(path, "session", MAX_SESSION_BYTES)
 
 
 def check_session(data) -> dict:

@@ -21,14 +21,13 @@ sentence that names the step and the field.
 
 from __future__ import annotations
 
-import json
 import pathlib
 from dataclasses import dataclass, field
 
 from ... import io
 from ..evented import StateModel
 from ..lessons import LESSON_IDS, state_class
-from ..sessions import write_json
+from ..sessions import read_json, write_json
 
 TOUR_FORMAT = "convlens-tour"
 TOUR_VERSION = 1
@@ -249,27 +248,7 @@ def check_tour(data, folder: pathlib.Path | None = None) -> Tour:
 def read_tour(path) -> Tour:
     """Read and check a tour file; ``ValueError`` with a plain sentence for every kind of damage."""
     path = pathlib.Path(path)
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise ValueError(f"{path.name} is a folder, not a tour file")
-        if size > MAX_TOUR_BYTES:
-            raise ValueError(f"{path.name} is {size / 2**20:.0f} MB, too large for a tour "
-                             f"(at most {MAX_TOUR_BYTES // 2**20} MB)")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"{path.name} cannot be read: {exc.strerror or exc}") from exc
-    if not raw.strip():
-        raise ValueError(f"{path.name} is empty: it holds no tour")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path.name} is not a ConvLens tour (it is not text)") from exc
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name} is not a complete tour: it is truncated or not JSON "
-                         f"(line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
-    except RecursionError as exc:
-        raise ValueError(f"{path.name} is nested too deeply to be a tour") from exc
+    data = read_json(path, "tour", MAX_TOUR_BYTES)
     try:
         return check_tour(data, path.resolve().parent)
     except ValueError as exc:

@@ -13,16 +13,11 @@ import pathlib
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -394,27 +389,3 @@ class TourPanel(QWidget):
         self.modified = True
         self._fill_list()
         self.tour_changed.emit()
-
-
-class StepEditor(QDialog):
-    """Edit a step's title, narrative and note."""
-
-    def __init__(self, step: model.Step, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Edit tour step")
-        self.title = QLineEdit(step.title, objectName="stepTitleEdit")
-        self.narrative = QPlainTextEdit(step.narrative, objectName="stepNarrativeEdit")
-        self.notice = QPlainTextEdit(step.notice, objectName="stepNoticeEdit")
-        self.notice.setFixedHeight(80)
-        form = QFormLayout(self)
-        form.addRow("Title", self.title)
-        form.addRow("Narrative (2–5 sentences)", self.narrative)
-        form.addRow("What to notice", self.notice)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.resize(520, 360)
-
-    def values(self) -> tuple[str, str, str]:
-        return self.title.text(), self.narrative.toPlainText(), self.notice.toPlainText()

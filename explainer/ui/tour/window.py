@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QFileDialog, Q
 
 from ..errors import show_error
 from . import model
-from .panel import StepEditor, TourPanel
+from .editor import StepEditor
+from .panel import TourPanel
 
 
 class TourControls:
