@@ -2,7 +2,7 @@
 
 import sys
 
-from explainer.ui.app import main
+from explainer.ui.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

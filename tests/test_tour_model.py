@@ -9,7 +9,7 @@ import pytest
 from explainer import io
 from explainer.core import conv2d, output_size
 from explainer.data.scenes import make_scene
-from explainer.ui.app import main
+from explainer.ui.cli import main
 from explainer.ui.lessons import LESSON_IDS, state_class
 from explainer.ui.tour import model
 

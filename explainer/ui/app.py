@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import base64
 import pathlib
 import sys
-import threading
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -30,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__, io
 from .animation import export_animation
-from .errors import format_exception, show_error
+from .errors import show_error
 from . import sessions
 from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info
 from .sessions import SESSION_FORMAT, SESSION_SUFFIX, SESSION_VERSION  # noqa: F401 (re-exported)
@@ -582,53 +580,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-# ---------------------------------------------------------------- command line
-
-
-def _parse_size(text: str) -> QSize:
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"size must look like 1400x900, got {text!r}") from exc
-    if not (200 <= width <= 10000 and 200 <= height <= 10000):
-        raise argparse.ArgumentTypeError(f"size must be between 200x200 and 10000x10000, got {text!r}")
-    return QSize(width, height)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="convlens", description="ConvLens: see inside convolutional neural networks.")
-    parser.add_argument("session", nargs="?", metavar="SESSION.convlens", help="a saved session to open")
-    parser.add_argument("--lesson", metavar="ID", help=f"lesson to open: {', '.join(LESSON_IDS)}")
-    parser.add_argument("--screenshot", metavar="PATH", help="render the window to this PNG once the lesson has drawn, then exit")
-    parser.add_argument("--size", metavar="WxH", type=_parse_size, default=None, help="window size (default 1400x900)")
-    parser.add_argument("--tour", metavar="PATH", help="open this tour file (a JSON tour, see assets/tours/)")
-    parser.add_argument("--tour-steps", action="store_true",
-                        help="print the bundled tour, one line a step: N, lesson, title, and 'quiz' on questions")
-    parser.add_argument("--tour-step", metavar="N", type=int,
-                        help="open the tour (bundled, or --tour) at step N (1-based); with --screenshot, render it")
-    parser.add_argument("--presenter", action="store_true", help="start in the presenter view (F5)")
-    parser.add_argument("--version", action="version", version=f"ConvLens {__version__}")
-    return parser
-
-
-#: How long after the window is shown torch starts loading in the background.
-PRELOAD_DELAY_MS = 400
-
-
-def preload_torch() -> threading.Thread:
-    """Import the models (and torch) in a background thread, so the first lesson that needs them opens at once.
-
-    A lesson opened before it has finished waits for it (Python's import lock), it never imports twice.
-    """
-    def load() -> None:
-        try:
-            import explainer.models  # noqa: F401
-        except Exception:  # noqa: BLE001 (a lesson that needs torch reports the problem when it opens)
-            pass
-
-    thread = threading.Thread(target=load, name="torch-preload", daemon=True)
-    thread.start()
-    return thread
+# ---------------------------------------------------------------- runtime
 
 
 def configure_runtime() -> None:
@@ -658,103 +610,3 @@ def configure_runtime() -> None:
 
 
 _BLAS_LIMIT = None
-
-
-def _take_screenshot(window: MainWindow, path: str, app: QApplication, waited_ms: int = 0) -> None:
-    if window.is_busy() and waited_ms < 20000:
-        QTimer.singleShot(100, lambda: _take_screenshot(window, path, app, waited_ms + 100))
-        return
-    app.processEvents()
-    ok = window.grab().save(path, "PNG")
-    if not ok:
-        print(f"convlens: could not write screenshot to {path}", file=sys.stderr)
-    app.exit(0 if ok else 1)
-
-
-def _print_tour_steps(path=None) -> int:
-    """``--tour-steps``: the tour's steps, one line each (no window is made)."""
-    from .tour.model import bundled_tour_path, read_tour
-
-    try:
-        tour = read_tour(path or bundled_tour_path())
-    except ValueError as exc:
-        print(f"convlens: {exc}", file=sys.stderr)
-        return 2
-    print(tour.listing())
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Start the app. Returns the process exit code."""
-    args = build_parser().parse_args(argv)
-    if args.tour_steps:
-        return _print_tour_steps(args.tour)
-    if args.lesson is not None and args.lesson not in LESSON_IDS:
-        print(f"convlens: unknown lesson {args.lesson!r}. Valid lessons: {', '.join(LESSON_IDS)}", file=sys.stderr)
-        return 2
-
-    if QApplication.instance() is None:  # before Qt loads its display plugin, which aborts if a library is missing
-        from .system_check import MISSING_LIBRARIES_STATUS, missing_display_libraries
-
-        problem = missing_display_libraries()
-        if problem:
-            print(problem, file=sys.stderr)
-            return MISSING_LIBRARIES_STATUS
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName("ConvLens")
-    app.setApplicationName("ConvLens")
-    app.setApplicationVersion(__version__)
-    app.setStyle("Fusion")
-    configure_runtime()
-
-    window = MainWindow()
-    window.resize(args.size or DEFAULT_SIZE)
-    interactive = not args.screenshot
-    last_lesson = None
-    if interactive:
-        window.remember_settings = True
-        last_lesson = window.restore_settings()
-        if args.size:
-            window.resize(args.size)
-    samples = io.sample_images()
-    if DEFAULT_SAMPLE in samples:
-        window.open_image(samples[DEFAULT_SAMPLE], show_dialog=False)
-    window.show_lesson(args.lesson or last_lesson or LESSON_IDS[0])
-    window.show()
-    QTimer.singleShot(PRELOAD_DELAY_MS, preload_torch)  # after the first paint, so the window comes up first
-    if args.session:
-        if not window.open_session(args.session, show_dialog=interactive) and not interactive:
-            print(f"convlens: {window.statusBar().currentMessage()}", file=sys.stderr)
-            return 2
-
-    if args.tour or args.tour_step is not None:
-        from .tour.model import bundled_tour_path
-
-        path = args.tour or bundled_tour_path()
-        if not window.tour.open_path(path, max(0, (args.tour_step or 1) - 1), show_dialog=interactive):
-            if not interactive:
-                print(f"convlens: {window.statusBar().currentMessage()}", file=sys.stderr)
-                return 2
-        elif args.tour_step is not None and not 1 <= args.tour_step <= len(window.tour.panel.tour.steps):
-            print(f"convlens: the tour has steps 1 to {len(window.tour.panel.tour.steps)}, not {args.tour_step}",
-                  file=sys.stderr)
-            return 2
-
-    if args.presenter:
-        window.presenter.set_on(True)
-
-    if args.screenshot:
-        def on_error(exc_type, exc, tb):
-            print("".join(format_exception(exc)), file=sys.stderr)
-            app.exit(1)
-
-        sys.excepthook = on_error
-        QTimer.singleShot(300, lambda: _take_screenshot(window, args.screenshot, app))
-    else:
-        def on_error(exc_type, exc, tb):
-            show_error(window, "Something went wrong", f"{exc_type.__name__}: {exc}",
-                       details=format_exception(exc),
-                       next_step="ConvLens keeps running; your image and drawing are kept.")
-
-        sys.excepthook = on_error
-    return app.exec()

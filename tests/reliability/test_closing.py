@@ -137,6 +137,7 @@ SCRIPT = textwrap.dedent("""
 
     from explainer import io
     from explainer.ui import app as app_module
+    from explainer.ui import cli
     from explainer.ui.lessons.network import transfer
     from explainer.ui.lessons.photo import view as photo
     from explainer.ui.lessons.segmentation import view as segmentation
@@ -187,7 +188,7 @@ SCRIPT = textwrap.dedent("""
 
     step.started = False
     QTimer.singleShot(0, step)
-    sys.exit(app_module.main(["--lesson", LESSON]))
+    sys.exit(cli.main(["--lesson", LESSON]))
 """)
 
 

@@ -16,7 +16,7 @@ window.show_lesson("convolution")
 window.show()
 app.processEvents()
 print("torch" in sys.modules)
-from explainer.ui.app import preload_torch
+from explainer.ui.cli import preload_torch
 preload_torch().join()
 import threading
 import torch

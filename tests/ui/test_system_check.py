@@ -75,9 +75,9 @@ def test_the_real_loader_finds_a_library_that_is_there_and_not_one_that_is_not()
 def test_the_app_prints_one_line_and_exits_with_status_3_before_qt_starts(tmp_path):
     script = textwrap.dedent("""
         import sys
-        from explainer.ui import app, system_check
+        from explainer.ui import cli, system_check
         system_check._load = lambda soname: soname != "libxcb-keysyms.so.1"
-        sys.exit(app.main([]))
+        sys.exit(cli.main([]))
     """)
     env = {key: value for key, value in os.environ.items() if key not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
     env.update(DISPLAY=":77", XDG_CONFIG_HOME=str(tmp_path), PYTHONPATH=str(REPO))
