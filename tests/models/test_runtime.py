@@ -61,3 +61,31 @@ def test_a_bad_saved_layout_is_a_load_error_and_old_files_still_load(tmp_path):
     save_weights(path, "cifar10", model, {"widths": [8, 16, 32]}, {})
     loaded = load_model_file(path, "cifar10")
     assert [m.out_channels for m in loaded.modules() if isinstance(m, nn.Conv2d)] == [8, 8, 16, 16, 32]
+
+
+def test_loading_every_bundled_model_leaves_torch_dynamo_unloaded():
+    """The size check builds each network on the "meta" device without its random fills.
+
+    A meta ``normal_`` (nn.Embedding's initialisation) goes through torch's Python reference
+    kernels, which import torch._dynamo and sympy (about 70 MB resident) on first use.
+    """
+    import subprocess
+    import sys
+
+    code = ("import sys, explainer.models as m\n"
+            "for name in ('mnist', 'cifar10', 'fcn8s', 'imdb_cnn', 'imdb_rnn', 'imdb_lstm'):\n"
+            "    m.load_model(name)\n"
+            "print(sorted(k for k in ('torch._dynamo', 'sympy') if k in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_size_check_still_counts_every_weight():
+    from explainer.models import build_model
+    from explainer.models.config import check_size
+    from explainer.models.text import TextLSTM
+
+    model = build_model("imdb_lstm")
+    expected = sum(t.numel() for t in model.parameters()) + sum(t.numel() for t in model.buffers())
+    assert check_size(TextLSTM, {}) == expected
