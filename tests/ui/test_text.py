@@ -313,7 +313,8 @@ def test_neighbours_equal_nearest_words(reference):
     for word_id in (2, 57, 4000):
         got, expected = fast.nearest(word_id, 6), nearest_words(model, word_id, 6)
         assert [i for i, _ in got] == [i for i, _ in expected]
-        np.testing.assert_allclose([s for _, s in got], [s for _, s in expected], atol=1e-9)
+        # The fast table is float32 (half the memory): similarities agree to float32 rounding.
+        np.testing.assert_allclose([s for _, s in got], [s for _, s in expected], atol=1e-6)
 
 
 # ---------------------------------------------------------------- stepping and playing
