@@ -391,3 +391,16 @@ def heldout_digits() -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64)
     with np.load(path) as data:
         return data["images"].astype(np.float32) / 255.0, data["labels"].astype(np.int64)
+
+
+def heldout_photos() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled held-out CIFAR-10 photos: images (N, 32, 32, 3) float32 RGB in [0, 1] and labels (N,).
+
+    Ten per class from the training run's validation split (``python -m explainer.train cifar10``
+    writes them); empty arrays when the file is missing.
+    """
+    path = assets_dir() / "samples" / "cifar10_heldout.npz"
+    if not path.is_file():
+        return np.zeros((0, 32, 32, 3), np.float32), np.zeros(0, np.int64)
+    with np.load(path) as data:
+        return data["images"].astype(np.float32) / 255.0, data["labels"].astype(np.int64)

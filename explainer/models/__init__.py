@@ -8,6 +8,7 @@ and bundled under ``assets/models``. Loading never runs code from the file
 
 from __future__ import annotations
 
+import functools
 import pathlib
 
 from torch import nn
@@ -24,6 +25,7 @@ from .config import check_config, check_size
 #: Every model name the app knows, and what it is.
 MODEL_NAMES: dict[str, str] = {
     "mnist": "LeNet-style digit classifier (28×28 → 10 digits)",
+    "mnist_nopool": "Digit CNN without pooling (28×28 → two stride-1 5×5 convolutions → dense → 10 digits)",
     "cifar10": "VGG-style photo classifier (32×32 RGB → 10 CIFAR-10 classes)",
     "fcn32s": "FCN-32s digit-scene segmenter (scores upsampled ×32 in one step)",
     "fcn16s": "FCN-16s digit-scene segmenter (pool4 fused, upsampled ×16)",
@@ -35,6 +37,7 @@ MODEL_NAMES: dict[str, str] = {
 
 _BUILDERS = {
     "mnist": DigitCNN,
+    "mnist_nopool": functools.partial(DigitCNN, pool="none"),
     "cifar10": PhotoCNN,
     "fcn32s": FCN,
     "fcn16s": FCN,
@@ -43,6 +46,10 @@ _BUILDERS = {
     "imdb_rnn": TextRNN,
     "imdb_lstm": TextLSTM,
 }
+
+#: The training command of the models whose name is not their command's (``python -m explainer.train …``).
+_TRAIN_COMMANDS = {"mnist_nopool": "mnist --no-pool", "fcn32s": "fcn", "fcn16s": "fcn", "fcn8s": "fcn",
+                   "imdb_cnn": "imdb", "imdb_rnn": "imdb", "imdb_lstm": "imdb"}
 
 
 def weights_path(name: str) -> pathlib.Path:
@@ -115,7 +122,7 @@ def load_model(name: str) -> nn.Module:
     if not path.is_file():
         raise ModelLoadError(
             f"the bundled weights for {name!r} are missing ({path}); "
-            f"recreate them with: python -m explainer.train {name}"
+            f"recreate them with: python -m explainer.train {_TRAIN_COMMANDS.get(name, name)}"
         )
     return load_model_file(path, name)
 

@@ -12,8 +12,9 @@ Bounds (generous: the bundled models and anything the training panel or
 
 ============  ============================================================
 mnist         conv1, conv2 1–256; hidden 1–4,096; kernel 1–9 (two 5×5-style
-              conv + pool stages must fit 28×28); pool "max" or "avg";
+              conv + pool stages must fit 28×28); pool "max", "avg" or "none";
               dropout 0 ≤ p < 1
+mnist_nopool  the same fields, but pool must be "none" (its default)
 cifar10       widths: 1–5 stages (32×32 halves at each), each 1–512 channels;
               convs: one count (1–4) per stage
 fcn32s/16s/8s variant (the file's own name); widths: 5 stages of 1–512; fc 1–4,096;
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from .weights import ModelLoadError, short
 
@@ -104,7 +106,9 @@ _FCN = {"variant": Choice(("fcn32s", "fcn16s", "fcn8s")), "widths": Wholes(5, 5,
 #: Every configuration field each architecture accepts, with its bounds.
 BOUNDS: dict[str, dict[str, Any]] = {
     "mnist": {"conv1": Whole(1, 256), "conv2": Whole(1, 256), "hidden": Whole(1, 4096), "kernel": Whole(1, 9),
-              "pool": Choice(("max", "avg")), "dropout": _DROPOUT},
+              "pool": Choice(("max", "avg", "none")), "dropout": _DROPOUT},
+    "mnist_nopool": {"conv1": Whole(1, 256), "conv2": Whole(1, 256), "hidden": Whole(1, 4096),
+                     "kernel": Whole(1, 9), "pool": Choice(("none",)), "dropout": _DROPOUT},
     "cifar10": {"widths": Wholes(1, 5, 1, 512), "convs": Wholes(1, 5, 1, 4)},
     "fcn32s": _FCN,
     "fcn16s": _FCN,
@@ -143,12 +147,30 @@ def check_config(name: str, config: Any) -> dict:
     return {key: list(value) if isinstance(value, tuple) else value for key, value in config.items()}
 
 
+class _SkipInitialisation(TorchFunctionMode):
+    """Inside it, torch.nn.init's random fills return their tensor untouched (this thread only).
+
+    Filling a "meta" tensor with normal_ goes through torch's Python reference kernels, whose
+    first call imports torch._dynamo: about 70 MB resident for nothing, since a meta tensor holds
+    no values. Counting weights needs only the shapes.
+    """
+
+    SKIPPED = frozenset({"normal_", "uniform_", "trunc_normal_", "orthogonal_", "kaiming_uniform_",
+                         "kaiming_normal_", "xavier_uniform_", "xavier_normal_"})
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if getattr(func, "__name__", "") in self.SKIPPED:
+            return args[0] if args else kwargs.get("tensor")
+        return func(*args, **kwargs)
+
+
 def check_size(builder: Callable, config: dict) -> int:
     """Count the weights of ``builder(**config)`` without allocating them (torch's "meta" device).
 
     Returns the count; raises ModelLoadError above :data:`MAX_PARAMETERS`.
     """
-    with torch.device("meta"):
+    with torch.device("meta"), _SkipInitialisation():
         model = builder(**config)
     count = sum(t.numel() for t in model.parameters()) + sum(t.numel() for t in model.buffers())
     if count > MAX_PARAMETERS:

@@ -2,6 +2,9 @@
 
 Like the lecture's first hidden layer, the first convolution has no padding,
 so a 28×28 digit gives 24×24 feature maps (5×5 local receptive fields).
+``pool="none"`` builds the same network without its pooling layers (conv 5×5
+→ conv 5×5 → dense → 10, stride 1 throughout): the invariance lab's
+comparison for the lecture's claim that pooling tolerates small shifts.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from torch import nn
 from ..core.preprocess import DigitSteps, mnist_preprocess
 from .trace import stages
 
+#: The pooling kinds :class:`DigitCNN` takes ("none": no pooling layers at all).
+POOL_KINDS = ("max", "avg", "none")
+
 
 class DigitCNN(nn.Module):
     """LeNet-style classifier for 28×28 greyscale digits (white on black, in [0, 1]).
@@ -27,8 +33,9 @@ class DigitCNN(nn.Module):
         Width of the fully connected hidden layer.
     kernel : int
         Side of both convolution kernels.
-    pool : {"max", "avg"}
-        Pooling kind after each convolution.
+    pool : {"max", "avg", "none"}
+        Pooling kind after each convolution; ``"none"`` leaves pooling out, so the
+        dense head reads the full-size maps of the last convolution (20×20 for 5×5 kernels).
     dropout : float
         Dropout before each fully connected layer (training only).
 
@@ -38,20 +45,30 @@ class DigitCNN(nn.Module):
     def __init__(self, conv1: int = 32, conv2: int = 64, hidden: int = 128, kernel: int = 5,
                  pool: str = "max", dropout: float = 0.3) -> None:
         super().__init__()
-        if pool not in ("max", "avg"):
-            raise ValueError(f"pool must be 'max' or 'avg', got {pool!r}")
-        pool_layer = nn.MaxPool2d if pool == "max" else nn.AvgPool2d
-        side = ((28 - kernel + 1) // 2 - kernel + 1) // 2
-        if side < 1:
-            raise ValueError(f"kernel {kernel}x{kernel} is too large for two conv+pool stages on 28x28")
+        if pool not in POOL_KINDS:
+            raise ValueError(f"pool must be 'max', 'avg' or 'none', got {pool!r}")
+        if pool == "none":
+            side = 28 - 2 * (kernel - 1)
+            if side < 1:
+                raise ValueError(f"kernel {kernel}x{kernel} is too large for two conv stages on 28x28")
+        else:
+            side = ((28 - kernel + 1) // 2 - kernel + 1) // 2
+            if side < 1:
+                raise ValueError(f"kernel {kernel}x{kernel} is too large for two conv+pool stages on 28x28")
         self.config = dict(conv1=conv1, conv2=conv2, hidden=hidden, kernel=kernel, pool=pool, dropout=dropout)
+
+        def pooling() -> list[nn.Module]:
+            if pool == "none":
+                return []
+            return [nn.MaxPool2d(2) if pool == "max" else nn.AvgPool2d(2)]
+
         self.features = nn.Sequential(
             nn.Conv2d(1, conv1, kernel),  # 28 -> 24 (kernel 5)
             nn.ReLU(),
-            pool_layer(2),  # 24 -> 12
-            nn.Conv2d(conv1, conv2, kernel),  # 12 -> 8
+            *pooling(),  # 24 -> 12
+            nn.Conv2d(conv1, conv2, kernel),  # 12 -> 8 (24 -> 20 without pooling)
             nn.ReLU(),
-            pool_layer(2),  # 8 -> 4
+            *pooling(),  # 8 -> 4
         )
         self.classifier = nn.Sequential(
             nn.Flatten(),

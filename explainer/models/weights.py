@@ -18,7 +18,7 @@ from torch import nn
 
 FORMAT = "convlens-weights"
 FORMAT_VERSION = 1
-#: Largest weights file read (the bundled ones are at most 6 MB).
+#: Largest weights file read (the bundled ones are at most 14 MB: mnist_nopool, 13.3 MB).
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Most entries a state dict or a metrics list may hold.
 MAX_ENTRIES = 10_000

@@ -17,7 +17,7 @@ from ...evented import StateModel, check_choice, check_range, transient
 
 #: The architectures the Architecture tab can show (the keys of ``explainer.models.MODEL_NAMES``),
 #: plus :data:`USER_MODEL`, the model trained or loaded in this lesson.
-BUNDLED_MODELS = ("mnist", "cifar10", "fcn32s", "fcn16s", "fcn8s")
+BUNDLED_MODELS = ("mnist", "cifar10", "fcn32s", "fcn16s", "fcn8s", "mnist_nopool")
 USER_MODEL = "your model"
 MODEL_CHOICES = BUNDLED_MODELS + (USER_MODEL,)
 
