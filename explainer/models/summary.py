@@ -176,10 +176,32 @@ def totals(rows: list[SummaryRow]) -> tuple[int, int, int]:
     return total, trainable, total - trainable
 
 
+#: Longest "name (type)" a summary line shows; longer ones keep their start and end (ONNX names are paths).
+SUMMARY_NAME_LIMIT = 56
+
+
+def _middle_cut(text: str, limit: int = SUMMARY_NAME_LIMIT) -> str:
+    """``text`` itself, or its start and end joined by "…" in ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+
+
 def format_summary(rows: list[SummaryRow], title: str = "Model") -> str:
-    """The summary as text, laid out like Keras' ``model.summary()``."""
+    """The summary as text, laid out like Keras' ``model.summary()``.
+
+    A layer whose name ends with its own type (ONNX's ``/layer1/layer1.0/conv1/Conv``) is not
+    told twice, and names longer than :data:`SUMMARY_NAME_LIMIT` are cut in the middle, so the
+    shape and parameter columns stay in view.
+    """
     header = ("Layer (type)", "Output Shape", "Param #")
-    lines = [[f"{r.name} ({r.type})", str(tuple(r.output_shape)), f"{r.params:,}"] for r in rows]
+
+    def title_of(r: SummaryRow) -> str:
+        name = r.name[: -len(r.type) - 1] if r.name.endswith("/" + r.type) and len(r.name) > len(r.type) + 1 else r.name
+        return _middle_cut(f"{name} ({r.type})")
+
+    lines = [[title_of(r), str(tuple(r.output_shape)), f"{r.params:,}"] for r in rows]
     widths = [max(len(header[i]), *(len(line[i]) for line in lines)) + 4 for i in range(3)]
     width = sum(widths)
     out = [f'Model: "{title}"', "_" * width,
