@@ -34,6 +34,7 @@ from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info
 from .sessions import SESSION_FORMAT, SESSION_SUFFIX, SESSION_VERSION  # noqa: F401 (re-exported)
 from .lessons.base import Lesson
 from .state import AppState, Commands
+from .user_model import MODEL_SUFFIXES, PICKLE_SUFFIXES
 from .widgets.drawing_pad import render_strokes
 from .widgets.qimage import array_to_pixmap
 from .workers import LatestOnlyRunner, WorkResult
@@ -119,6 +120,9 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_central()
         self._build_menus()
+        from .user_model import UserModelControls  # File ▸ Open model…, Back to bundled models, Export as ONNX
+
+        self.user_model = UserModelControls(self, self.file_menu, self.save_session_action)
         from .tour.window import TourControls  # the Tour menu sits before Help
 
         self.tour = TourControls(self)
@@ -203,7 +207,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self.file_menu = bar.addMenu("&File")
         self.open_action = self._action(file_menu, "&Open image…", self._on_open_triggered, QKeySequence.StandardKey.Open)
         samples = file_menu.addMenu("Open &sample image")
         for name, path in io.sample_images().items():
@@ -300,7 +304,8 @@ class MainWindow(QMainWindow):
 
     def is_busy(self) -> bool:
         lesson = self.current_lesson()
-        return self._loader.is_busy() or (lesson is not None and lesson.is_busy())
+        return (self._loader.is_busy() or self.user_model.is_busy()
+                or (lesson is not None and lesson.is_busy()))
 
     # -- images --------------------------------------------------------------
     def open_image(self, path, show_dialog: bool = True) -> None:
@@ -338,8 +343,16 @@ class MainWindow(QMainWindow):
         if str(path).lower().endswith(SESSION_SUFFIX):
             self.open_session(path)
             return
+        suffix = pathlib.Path(path).suffix.lower()
+        if suffix in MODEL_SUFFIXES:
+            self.user_model.open_path(path)
+            return
         lesson = self.current_lesson()
-        if lesson is None or not lesson.open_file(path):
+        if lesson is not None and lesson.open_file(path):
+            return
+        if suffix in PICKLE_SUFFIXES:  # not taken by the lesson: say why a pickle is not opened as a model
+            self.user_model.open_path(path)
+        else:
             self.open_image(path)
 
     def _on_open_triggered(self) -> None:
@@ -432,6 +445,7 @@ class MainWindow(QMainWindow):
             "image": image,
             "drawing": state.to_dict(),
             "digit_model": state.digit_model_name,
+            "model": self.user_model.session_entry(),
             "lessons": {lesson_id: lesson.state.to_dict() for lesson_id, lesson in self._lessons.items()},
         }
 
@@ -470,6 +484,7 @@ class MainWindow(QMainWindow):
                                     context=(image["name"] or "session image", ""))
             else:
                 notes.append(f"Its image {path} is no longer there, so the current image is kept.")
+        notes += self.user_model.restore(checked["model"], show_dialogs=False)
         if checked["digit_model"] not in (None, self.app_state.digit_model_name):
             notes.append(f"It was saved while using {checked['digit_model']}; sessions do not hold trained "
                          "models (save one with Architecture & training ▸ Save), so "
@@ -577,6 +592,7 @@ class MainWindow(QMainWindow):
         for lesson in self._lessons.values():
             lesson.shutdown()
         self._loader.shutdown()
+        self.user_model.shutdown()
         super().closeEvent(event)
 
 

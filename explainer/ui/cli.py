@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="convlens", description="ConvLens: see inside convolutional neural networks.")
     parser.add_argument("session", nargs="?", metavar="SESSION.convlens", help="a saved session to open")
     parser.add_argument("--lesson", metavar="ID", help=f"lesson to open: {', '.join(LESSON_IDS)}")
+    parser.add_argument("--model", metavar="PATH",
+                        help="open a model of your own (.onnx or torch.export .pt2) in the network and photo lessons")
     parser.add_argument("--screenshot", metavar="PATH", help="render the window to this PNG once the lesson has drawn, then exit")
     parser.add_argument("--size", metavar="WxH", type=_parse_size, default=None, help="window size (default 1400x900)")
     parser.add_argument("--tour", metavar="PATH", help="open this tour file (a JSON tour, see assets/tours/)")
@@ -141,6 +143,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"convlens: the tour has steps 1 to {len(window.tour.panel.tour.steps)}, not {args.tour_step}",
                   file=sys.stderr)
             return 2
+
+    if args.model:
+        if not interactive:  # a refused model ends a screenshot run with its sentence and status 2
+            def refused(message: str) -> None:
+                print(f"convlens: {message}", file=sys.stderr)
+                app.exit(2)
+
+            window.user_model.refused.connect(refused)
+        window.user_model.open_path(args.model, show_dialogs=interactive)
 
     if args.presenter:
         window.presenter.set_on(True)

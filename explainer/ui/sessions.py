@@ -110,7 +110,8 @@ def check_session(data) -> dict:
     if version != SESSION_VERSION:
         raise ValueError(f"this session has format version {version!r}; this ConvLens reads version "
                          f"{SESSION_VERSION}")
-    unknown = sorted(set(data) - {"format", "version", "lesson", "image", "drawing", "lessons", "digit_model"})
+    unknown = sorted(set(data) - {"format", "version", "lesson", "image", "drawing", "lessons", "digit_model",
+                                  "model"})
     if unknown:
         raise ValueError(f"the session has unknown parts: {', '.join(unknown)}")
     lesson = data.get("lesson")
@@ -142,4 +143,31 @@ def check_session(data) -> dict:
     if digit_model is not None and not isinstance(digit_model, str):
         raise ValueError("the session's digit model should be a name")
     return {"lesson": lesson, "image": image, "png": png, "app": app, "lessons": states,
-            "digit_model": digit_model}
+            "digit_model": digit_model, "model": check_model_entry(data.get("model"))}
+
+
+def check_model_entry(entry) -> dict | None:
+    """A session's own model: ``{"path": file, "preprocessing": settings or null}``, or null for the bundled ones.
+
+    The settings are checked by :meth:`~explainer.models.external.Preprocessing.from_dict` (which is imported,
+    with torch, only when a session names a model); the file itself is opened later, and a file that is gone
+    is a note, not a refusal.
+    """
+    if entry is None:
+        return None
+    if not isinstance(entry, dict) or set(entry) != {"path", "preprocessing"}:
+        raise ValueError("the session's model should have a path and its input settings (or be null)")
+    path = entry["path"]
+    if not isinstance(path, str) or not path.strip():
+        raise ValueError("the session's model should name its file")
+    preprocessing = entry["preprocessing"]
+    if preprocessing is not None:
+        if not isinstance(preprocessing, dict):
+            raise ValueError("the session's model input settings should be a mapping (or null)")
+        from ..models.external import Preprocessing
+
+        try:
+            preprocessing = Preprocessing.from_dict(preprocessing)
+        except ValueError as exc:
+            raise ValueError(f"the session's model input settings are not usable: {exc}") from exc
+    return {"path": path, "preprocessing": preprocessing}

@@ -1,7 +1,8 @@
 """App-wide state shared by the lessons, and the command object for one-shot requests.
 
 :class:`AppState` holds state only: the current image, the drawing, the digit
-model in use and a kernel waiting for the convolution lesson. It is a psygnal
+model in use, a model of the user's own (with its file and input settings) and a
+kernel waiting for the convolution lesson. It is a psygnal
 evented dataclass with no Qt in it; each field has its own signal under
 ``state.events`` that fires only on a real change (arrays compared by value).
 
@@ -41,7 +42,7 @@ class KernelOffer:
 
 # The current image is compared by identity: a loaded picture is a new array, and comparing
 # two 2048×1365 photos pixel by pixel on the GUI thread would cost tens of milliseconds.
-@evented(equality_operators={"image": operator.is_, "digit_model": operator.is_})
+@evented(equality_operators={"image": operator.is_, "digit_model": operator.is_, "external_model": operator.is_})
 @dataclass
 class AppState(StateModel):
     """The truth every lesson shares.
@@ -65,6 +66,13 @@ class AppState(StateModel):
         What to call it ("bundled digit CNN", "your trained model").
     pending_kernel : KernelOffer or None
         A kernel the convolution lesson takes (and clears) when it is next shown.
+    external_model : ExternalModel or None
+        A model of the user's own (File ▸ Open model…: ONNX or ``.pt2``) that the network and photo
+        lessons show; None means the bundled models. Set with :meth:`set_external_model`.
+    external_model_path : str
+        The file it was opened from (sessions keep it).
+    external_preprocessing : Preprocessing or None
+        How an image becomes its input: read from the model, or confirmed by the user (sessions keep it).
     """
 
     state_name = "the app state"
@@ -78,6 +86,9 @@ class AppState(StateModel):
     digit_model: object = transient(None)
     digit_model_name: str = transient("bundled digit CNN")
     pending_kernel: KernelOffer | None = transient(None)
+    external_model: object = transient(None)
+    external_model_path: str = transient("")
+    external_preprocessing: object = transient(None)
 
     def validate(self) -> None:
         """Strokes are finite points on (or near) the pad; a background is a finite 2-D picture in [0, 1]."""
@@ -116,6 +127,25 @@ class AppState(StateModel):
         """Use ``model`` wherever a digit classifier is shown; None goes back to the bundled one."""
         self.digit_model_name = "bundled digit CNN" if model is None else name
         self.digit_model = model
+
+    def set_external_model(self, model, path: str = "", preprocessing=None) -> None:
+        """Use the user's own ``model`` (opened from ``path``, fed as ``preprocessing`` says); None: the bundled ones.
+
+        Path and preprocessing change first, so listeners of ``events.external_model`` see all three; a new
+        model emits only ``events.external_model`` (one refresh), new settings for the same model only
+        ``events.external_preprocessing``.
+        """
+        if model is None:
+            path, preprocessing = "", None
+        elif preprocessing is None:
+            preprocessing = model.preprocessing
+        self.external_model_path = str(path)
+        if model is self.external_model:
+            self.external_preprocessing = preprocessing
+            return
+        with self.events.external_preprocessing.blocked():
+            self.external_preprocessing = preprocessing
+        self.external_model = model
 
     def offer_kernel(self, weights, bias: float = 0.0, name: str = "the kernel") -> None:
         """Leave a kernel for the convolution lesson."""

@@ -92,6 +92,11 @@ class ChannelSumsView(QWidget):
             self.views[key].set_maps(np.asarray(info[key])[None], (-limit_s, limit_s))
         self.views["relu"].set_maps(np.asarray(info["relu"])[None], (0.0, limit_s))
 
+    def set_titles(self, **titles: str) -> None:
+        """Rename panels (``relu="the layer's output channel"``): a model whose convolution has no ReLU after it."""
+        for key, title in titles.items():
+            self.titles[key].setText(title)
+
     def show_message(self, text: str) -> None:
         """No channel to show: explain why and empty the panels."""
         self.header.setText(text)
@@ -104,17 +109,22 @@ class ChannelSumsView(QWidget):
         for key in ("sum", "pre", "relu"):
             self.views[key].mark(None if row is None else 0, row or 0, col or 0)
 
-    def show_pixel(self, step, relu: float, network_value: float) -> None:
-        """Spell out one output pixel: a :class:`~explainer.core.ConvStep`, its ReLU and the network's own value."""
+    def show_pixel(self, step, relu: float | None, network_value: float) -> None:
+        """Spell out one output pixel: a :class:`~explainer.core.ConvStep`, its ReLU and the network's own value.
+
+        ``relu`` None: the convolution is not followed by a ReLU here, the sum plus bias is the output.
+        """
         self.mark_pixel(step.row, step.col)
         sums = [format_number(v, 3) for v in step.channel_sums]
         shown = " + ".join(f"({s})" if s.startswith("−") else s for s in sums[:8])
         more = f" + … ({len(sums) - 8} more)" if len(sums) > 8 else ""
+        result = (f"<b>{format_number(step.value, 4)}</b>" if relu is None else
+                  f"{format_number(step.value, 4)}; ReLU → <b>{format_number(relu, 4)}</b>")
         self.pixel_text.setText(
             f"Pixel ({step.row}, {step.col}): per-channel sums {shown}{more} = "
             f"{format_number(step.channel_sums.sum(), 4)}; + bias {format_number(step.bias, 4)} = "
-            f"{format_number(step.value, 4)}; ReLU → <b>{format_number(relu, 4)}</b>. "
-            f"The network's own activation: {format_number(network_value, 4)}.")
+            f"{result}. The network's own {'activation' if relu is not None else 'output'}: "
+            f"{format_number(network_value, 4)}.")
 
     def show_pixel_outside(self, row: int, col: int, height: int, width: int) -> None:
         """The chosen pixel (row, col) is not in the height×width map shown."""

@@ -23,6 +23,7 @@ KIND_COLORS = {
     "embedding": QColor(190, 160, 220),
     "recurrent": QColor(0, 114, 178),
     "other": QColor(210, 210, 210),
+    "stage": QColor(150, 150, 200),  # many layers shown as one box (a deep model's stage; click to open)
 }
 #: Kinds folded into the box of the layer before them (they do not change the shape).
 FOLDED = ("activation", "dropout", "norm")

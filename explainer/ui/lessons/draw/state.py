@@ -7,12 +7,14 @@ saved. No Qt here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from psygnal import evented
 
 from ...evented import StateModel, check_range
+from ...widgets.invariance_state import DigitLabState
 
 #: Stage keys a selection may name ("conv1", "pool2", "dense1", "output", ...), as models/trace.py names them.
 LAYER_KEY = re.compile(r"(conv|pool|dense)[1-9][0-9]?|output")
@@ -24,6 +26,8 @@ MAX_UNITS = 4096
 MAX_HELDOUT = 100_000
 #: The neuron selected at first: the middle of conv1's first feature map.
 DEFAULT_SELECTION = ("conv1", 0, 10, 10)
+#: The lesson's pages, in order.
+PAGES = ("Read the drawing", "Invariance lab")
 
 
 @evented
@@ -40,6 +44,10 @@ class DrawState(StateModel):
         The true digit of a loaded held-out MNIST digit; None for a drawing or a picture.
     heldout_index : int or None
         Which bundled held-out digit lies under the strokes, if any.
+    page : int
+        The page shown: 0 = read the drawing, 1 = the invariance lab.
+    lab : DigitLabState
+        The invariance lab's sliders and choices (its own fields and signals).
     """
 
     state_name = "the draw lesson's state"
@@ -47,6 +55,8 @@ class DrawState(StateModel):
     selection: tuple[str, int, int, int] | None = DEFAULT_SELECTION
     true_label: int | None = None
     heldout_index: int | None = None
+    page: int = 0
+    lab: DigitLabState = dataclasses.field(default_factory=DigitLabState)
 
     def validate(self) -> None:
         if self.selection is not None:
@@ -55,6 +65,8 @@ class DrawState(StateModel):
             check_range("the true label", self.true_label, 0, 9)
         if self.heldout_index is not None:
             check_range("the held-out digit number", self.heldout_index, 0, MAX_HELDOUT)
+        check_range("the page", self.page, 0, len(PAGES) - 1)
+        self.lab.validate()
 
     def select_neuron(self, key: str, channel: int, row: int = 0, col: int = 0) -> None:
         """Select a neuron; ``ValueError`` for a key or position no digit network has."""

@@ -14,7 +14,7 @@ neuron and the held-out digit on the pad; the reading is recomputed.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -32,6 +32,7 @@ from ....models import read_digit
 from ...state import AppState, Commands
 from ...widgets.drawing_pad import DrawingPad
 from ...widgets.layer_stack import LayerStack
+from ...widgets.page_tabs import PageTabs
 from ...widgets.panels import ProbabilityChart
 from ...widgets.preprocessing_strip import PreprocessingStrip
 from ...widgets.weight_mosaic import WeightMosaic
@@ -48,7 +49,8 @@ from .describe import (
     prediction_text,
     shown_stages,
 )
-from .state import DEFAULT_SELECTION, DrawState
+from .lab import DigitLab
+from .state import DEFAULT_SELECTION, PAGES, DrawState
 
 EMPTY_PAD_TEXT = "Draw a digit on the black pad."
 
@@ -87,6 +89,9 @@ class DrawLesson(Lesson):
         self.state.events.selection.connect(self._on_state_selection_changed)
         self.state.events.true_label.connect(self._on_state_true_label_changed)
         self.state.events.heldout_index.connect(self._on_state_heldout_index_changed)
+        self.state.events.page.connect(self._on_state_page_changed)
+        self.page_tabs.currentChanged.connect(lambda index: setattr(self.state, "page", int(index)))
+        self._on_state_page_changed()
         events = app_state.events
         for signal in (events.drawing_strokes, events.drawing_background, events.drawing):
             self.listen(signal, self._on_app_drawing_changed)
@@ -182,10 +187,18 @@ class DrawLesson(Lesson):
         right.addWidget(layers_heading)
         right.addWidget(self.layers, 1)
 
-        outer = QHBoxLayout(self)
+        read_page = QWidget()
+        columns = QHBoxLayout(read_page)
+        columns.setContentsMargins(0, 4, 0, 0)
+        columns.addWidget(left_widget)
+        columns.addLayout(right, 1)
+        self.lab = DigitLab(self)  # the invariance lab (lab.py): it follows each reading and model of this page
+        self.page_tabs = PageTabs(objectName="drawPageTabs")
+        self.page_tabs.addTab(read_page, PAGES[0])
+        self.page_tabs.addTab(self.lab, PAGES[1])
+        outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(left_widget)
-        outer.addLayout(right, 1)
+        outer.addWidget(self.page_tabs)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     # -- actions -------------------------------------------------------------
@@ -325,6 +338,10 @@ class DrawLesson(Lesson):
         self.commands.post_message("Digit loaded from file; draw on top of it or clear it.")
 
     # -- state -> widgets ----------------------------------------------------
+    def _on_state_page_changed(self, *_) -> None:
+        with QSignalBlocker(self.page_tabs):
+            self.page_tabs.setCurrentIndex(self.state.page)
+
     def _on_state_selection_changed(self, *_) -> None:
         self._show_selection()
 
@@ -422,6 +439,14 @@ class DrawLesson(Lesson):
         if self.weights.title.text != title:
             self.weights.title.setText(title)
         self.weights.show()
+
+    # -- lifecycle -----------------------------------------------------------
+    def is_busy(self) -> bool:
+        return super().is_busy() or self.lab.is_busy()
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        self.lab.shutdown()
 
 
 def _same_picture(a: np.ndarray | None, b: np.ndarray | None) -> bool:

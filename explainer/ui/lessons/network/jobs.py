@@ -63,10 +63,33 @@ def head_plan(model, head: str) -> dict:
     return {"inputs": inputs, "outputs": outputs, "trained": trained, "frozen": frozen}
 
 
-def run_training(settings: TrainSettings, data):
-    """:func:`train_digits` with every core (the app otherwise runs torch on one thread per call)."""
-    with all_cores():
-        yield from train_digits(settings, data)
+def run_training(settings: TrainSettings, data, log_dir: str | None = None):
+    """:func:`train_digits` with every core (the app otherwise runs torch on one thread per call).
+
+    With ``log_dir`` every report is also written there for TensorBoard, and the trained network's
+    graph with the last one; the ``"done"`` report's ``extra["tensorboard"]`` then says where, and why
+    the graph is missing if it could not be traced. tensorboard missing raises
+    :class:`~explainer.models.export.TensorBoardMissing` before training starts.
+    """
+    if log_dir is None:
+        with all_cores():
+            yield from train_digits(settings, data)
+        return
+    import torch
+
+    from ....models.export import TensorBoardLog
+
+    with TensorBoardLog(log_dir) as log, all_cores():
+        for report in train_digits(settings, data):
+            log.add_progress(report)
+            if report.kind == "done":
+                note = None
+                try:
+                    log.add_graph(report.extra["model"], torch.zeros(DIGIT_INPUT))
+                except ValueError as exc:
+                    note = str(exc)
+                report.extra["tensorboard"] = {"dir": str(log_dir), "graph_error": note}
+            yield report
 
 
 def run_transfer(base, task: str, head: str, data):

@@ -36,6 +36,9 @@ class Run:
 class TrainingTab:
     """Training data, training runs and weight files (mixed into the lesson)."""
 
+    #: Where each run writes a TensorBoard log (a new folder per run), or None for no log.
+    log_folder: str | None = None
+
     # ================================================================ training data
     def _load_data(self, *_) -> None:
         self.data, self._data_pending = None, True
@@ -104,6 +107,11 @@ class TrainingTab:
             self.train_status.setText(f"Cannot train with these settings: {exc}.")
             return
         run = Run(settings)
+        log_dir = None
+        if self.log_folder:
+            from ....models.export import new_run_dir
+
+            log_dir = str(new_run_dir(self.log_folder))
         self.history = TrainingHistory()
         self.recording = TrainingRecording(self.history)  # replayed by File ▸ Export animation…
         self.curves.show_history(self.history)
@@ -111,7 +119,7 @@ class TrainingTab:
         self.progress.setValue(0)
         self.train_status.setText(f"Training on {min(settings.train_digits, len(self.data.x_train)):,} digits…")
         # Any failure (torch's RuntimeError included) arrives as errored, then finished; the lesson says it once.
-        worker = generator_worker(run_training, settings, self.data)
+        worker = generator_worker(run_training, settings, self.data, log_dir)
         worker.yielded.connect(partial(self._on_training_progress, run))
         worker.yielded.connect(self.recording.take)  # after the history took the report's figures
         worker.errored.connect(partial(setattr, run, "error"))
@@ -171,9 +179,47 @@ class TrainingTab:
                 f"{p.seconds:.1f} s (the best epoch's weights are kept). {parameter_count(run.model):,} parameters "
                 f"(conv {settings.conv1}/{settings.conv2}, dense {settings.hidden}).")
             self.state.set_trained_model(run.model, "your trained model")
+            log = p.extra.get("tensorboard")
+            if log is not None:
+                self.train_status.setText(self.train_status.text() + f" TensorBoard log: {log['dir']}"
+                                          + (f" (without its graph: {log['graph_error']})" if log["graph_error"]
+                                             else " (scalars and graph)."))
         else:
             self.train_status.setText("Cancelled. The previous model (if any) is kept.")
         self.training_finished.emit(run.model is not None and run.error is None)
+
+    # ================================================================ TensorBoard
+    def write_logs_to(self, folder: str | None) -> bool:
+        """Write a TensorBoard log of each run under ``folder`` (None: no logs).
+
+        Returns False, with the command that installs it shown under the check box, when
+        tensorboard is not installed.
+        """
+        from ....models.export import INSTALL_TENSORBOARD, tensorboard_available
+
+        t = self.training
+        missing = bool(folder) and not tensorboard_available()
+        self.log_folder = None if missing or not folder else str(folder)
+        with QSignalBlocker(t.tensorboard_check):
+            t.tensorboard_check.setChecked(self.log_folder is not None)
+        if missing:
+            t.tensorboard_label.setText(f"TensorBoard is not installed, so no log can be written. Install it with "
+                                        f"<code>{INSTALL_TENSORBOARD}</code>, then tick this again.")
+        elif self.log_folder:
+            t.tensorboard_label.setText(f"Each run writes a new folder in {self.log_folder}; see them with "
+                                        f"<code>tensorboard --logdir \"{self.log_folder}\"</code>.")
+        t.tensorboard_label.setVisible(missing or self.log_folder is not None)
+        return not missing
+
+    def _on_tensorboard_toggled(self, on: bool) -> None:
+        from ....models.export import tensorboard_available
+
+        folder = None
+        if on and tensorboard_available():
+            folder = QFileDialog.getExistingDirectory(self, "Folder for TensorBoard logs") or None
+        elif on:
+            folder = self.log_folder or "."  # only to say what to install: write_logs_to keeps no folder
+        self.write_logs_to(folder)
 
     # ================================================================ weight files
     def save_model(self, path) -> bool:

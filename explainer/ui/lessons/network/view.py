@@ -17,6 +17,7 @@ from ....models import MODEL_NAMES, weights_path
 from ...widgets.training_curves import TrainingHistory
 from ...workers import WorkResult
 from ..base import Lesson
+from .external import ExternalArchitecture
 from .jobs import describe_model
 from .panels import ArchitecturePage, TrainingPage, TransferPage
 from .replay import TrainingRecording, training_animations
@@ -57,6 +58,7 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
         self._planner = self.make_runner(self._on_planned)
         self._file_loader = self.make_runner(self._on_model_file_loaded)
         self._build()
+        self.external = ExternalArchitecture(self)  # a user model (File ▸ Open model…) replaces the bundled one
         self._bind_state()
         for signal in (app_state.events.digit_model, app_state.events.digit_model_name):
             self.listen(signal, lambda *_: self.when_shown("digit model", self._on_model_in_use_changed))
@@ -92,6 +94,7 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
         t.folder_button.clicked.connect(self._on_folder_clicked)
         t.bundled_data_button.clicked.connect(lambda: setattr(self.state, "data_folder", ""))
         t.start_button.clicked.connect(self.start_training)
+        t.tensorboard_check.toggled.connect(self._on_tensorboard_toggled)
         t.pause_button.toggled.connect(self._on_pause_toggled)
         t.cancel_button.clicked.connect(self.cancel_training)
         t.use_button.clicked.connect(self.use_trained_model)
@@ -186,6 +189,8 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
 
     # ================================================================ architecture
     def _describe(self, *_) -> None:
+        if self.external.active():
+            return  # the user's model is on screen; the bundled one is described again when it comes back
         name = self.state.model_name
         model = self._user_model() if name == USER_MODEL else None
         if name == USER_MODEL and model is None:
@@ -202,6 +207,8 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
         name, model = result.context
         if name != self.state.model_name or (name == USER_MODEL and model is not self._user_model()):
             return  # answers a choice the user has moved on from
+        if self.external.active():
+            return
         if result.error is not None:
             self.description = None
             self.graph.scene().clear()
@@ -217,12 +224,16 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
         self.summary_shown.emit()
 
     def _selected_row(self):
+        if self.external.active():
+            return self.external.selected_row()
         if self.description is None:
             return None
         return next((r for r in self.description["rows"] if r.name == self.state.selected_layer), None)
 
     def _render_layer(self, *_) -> None:
         """Show the selected layer's shape, parameters and weights (from the traced model on screen)."""
+        if self.external.active():
+            return self.external.render_layer()
         a, row = self.architecture, self._selected_row()
         if row is None:
             a.layer_info.setText("Click a box in the graph to see the layer's weights.")

@@ -6,12 +6,14 @@ probabilities, a channel's breakdown) is derived in a worker and never saved.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from psygnal import evented
 
 from ...evented import StateModel, check_choice, check_range
+from ...widgets.invariance_state import PhotoLabState
 
 #: Where the photo comes from: the app's current image, or a bundled CIFAR-10 validation photo.
 SOURCES = ("image", "cifar")
@@ -19,6 +21,8 @@ SOURCES = ("image", "cifar")
 EXAMPLE_LIMIT = 100
 #: The lesson's tabs, in order.
 TABS = ("Every layer", "Channel detail")
+#: The lesson's pages, in order (the tabs above are on the first).
+PAGES = ("Read the photo", "Invariance lab")
 
 
 @evented
@@ -35,6 +39,10 @@ class PhotoState(StateModel):
         The output pixel whose numbers are spelled out; None means the centre of the map.
     tab : int
         0 = every layer, 1 = channel detail.
+    page : int
+        0 = read the photo, 1 = the invariance lab.
+    lab : PhotoLabState
+        The invariance lab's sliders and choices (its own fields and signals).
     """
 
     state_name = "the photo lesson's state"
@@ -44,11 +52,15 @@ class PhotoState(StateModel):
     selection: tuple[str, int] | None = None
     pixel: tuple[int, int] | None = None
     tab: int = 0
+    page: int = 0
+    lab: PhotoLabState = dataclasses.field(default_factory=PhotoLabState)
 
     def validate(self) -> None:
         check_choice("the photo source", self.source, SOURCES)
         check_range("the CIFAR-10 photo number", self.example, 0, EXAMPLE_LIMIT - 1)
         check_range("the tab", self.tab, 0, len(TABS) - 1)
+        check_range("the page", self.page, 0, len(PAGES) - 1)
+        self.lab.validate()
         if self.selection is not None:
             key, channel = self.selection
             if not re.fullmatch(r"conv[1-9][0-9]*", key):

@@ -22,12 +22,15 @@ from ...state import AppState, Commands
 from ...widgets.channel_sums import ChannelSumsView
 from ...widgets.kernel_patches import KernelPatches
 from ...widgets.layer_maps import LayerMaps, LayerMapsOverview
+from ...widgets.page_tabs import PageTabs
 from ...widgets.panels import ImageView
 from ...widgets.top_classes import TopClassesPlot
 from ...workers import WorkResult
 from ..base import Lesson
 from .analysis import channel_breakdown, first_conv_weights, load_photo_model, prepare_photo
-from .state import EXAMPLE_LIMIT, TABS, PhotoState
+from .external import attach_user_model_page
+from .lab import PhotoLab
+from .state import EXAMPLE_LIMIT, PAGES, TABS, PhotoState
 
 SOURCE_TEXT = {"image": "Current image (File ▸ Open, drop, or samples)", "cifar": "CIFAR-10 validation photo"}
 TERMS = {"feature maps": "conv", "max-pooling": "pool", "average-pooling": "pool", "flatten": "flatten",
@@ -80,6 +83,7 @@ class PhotoLesson(Lesson):
         self._on_state_source_changed()
         self._on_state_example_changed()
         self._on_state_tab_changed()
+        self._on_state_page_changed()
         self.detail_view.show_message(PICK_A_CHANNEL)
         self.prediction.setText("Loading the photo network…")
         self._loader.submit(load_photo_model)
@@ -144,14 +148,22 @@ class PhotoLesson(Lesson):
         self.tabs = QTabWidget(objectName="photoTabs")
         self.tabs.addTab(overview_page, TABS[0])
         self.tabs.addTab(self.detail_view, TABS[1])
-        body = QHBoxLayout()
+        read_page = QWidget()
+        body = QHBoxLayout(read_page)
+        body.setContentsMargins(0, 4, 0, 0)
         body.addWidget(left_widget)
         body.addWidget(self.tabs, 1)
-        outer = QVBoxLayout(self)
+        self.lab = PhotoLab(self)  # the invariance lab (lab.py): it follows this page's source and photo
+        self.page_tabs = PageTabs(objectName="photoPageTabs")
+        self.page_tabs.addTab(read_page, PAGES[0])
+        self.page_tabs.addTab(self.lab, PAGES[1])
+        bundled = QWidget()
+        outer = QVBoxLayout(bundled)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(top)
         outer.addWidget(self.banner)
-        outer.addLayout(body, 1)
+        outer.addWidget(self.page_tabs, 1)
+        attach_user_model_page(self, bundled)  # a model of the user's own (File ▸ Open model…) gets its own page
 
     def _connect(self) -> None:
         state = self.state
@@ -159,6 +171,7 @@ class PhotoLesson(Lesson):
         self.source_combo.activated.connect(lambda i: setattr(state, "source", self.source_combo.itemData(i)))
         self.example_spin.valueChanged.connect(state.choose_example)
         self.tabs.currentChanged.connect(lambda i: setattr(state, "tab", i))
+        self.page_tabs.currentChanged.connect(lambda i: setattr(state, "page", i))
         self.overview.channel_clicked.connect(self._on_overview_channel_clicked)
         self.kernels.patch_clicked.connect(lambda index: self._open_channel("conv1", index))
         self.detail_view.pixel_clicked.connect(state.select_pixel)
@@ -167,6 +180,7 @@ class PhotoLesson(Lesson):
         state.events.source.connect(self._on_state_source_changed)
         state.events.example.connect(self._on_state_example_changed)
         state.events.tab.connect(self._on_state_tab_changed)
+        state.events.page.connect(self._on_state_page_changed)
         state.events.selection.connect(self._on_state_selection_changed)
         state.events.pixel.connect(self._render_pixel)
         # shared state: a hidden lesson only notes that it is stale
@@ -187,6 +201,10 @@ class PhotoLesson(Lesson):
     def _on_state_tab_changed(self, *_) -> None:
         with QSignalBlocker(self.tabs):
             self.tabs.setCurrentIndex(self.state.tab)
+
+    def _on_state_page_changed(self, *_) -> None:
+        with QSignalBlocker(self.page_tabs):
+            self.page_tabs.setCurrentIndex(self.state.page)
 
     def _on_state_selection_changed(self, *_) -> None:
         selection = self.state.selection
@@ -391,3 +409,11 @@ class PhotoLesson(Lesson):
         self.app_state.offer_kernel(np.round(info["kernel"], 3), round(info["bias"], 3),
                                     f"photo network conv1 kernel {info['channel']}")
         self.commands.request_lesson("convolution")
+
+    # ================================================================ lifecycle
+    def is_busy(self) -> bool:
+        return super().is_busy() or self.lab.is_busy()
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        self.lab.shutdown()
