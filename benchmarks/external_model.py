@@ -16,7 +16,7 @@ here with torch.nn, random weights, nothing downloaded), writes it as ONNX
   (``read_image`` with every channel: preprocessing, activations, every
   channel's picture, probabilities).
 
-torch runs on one thread and onnxruntime on two, as in the app.
+torch and onnxruntime run on one thread each, as in the app.
 """
 
 import os

@@ -229,6 +229,25 @@ def test_a_model_declaring_gigantic_layers_is_refused_before_it_runs(tmp_path):
     refused(path, r"too large to show: the outputs of its layers for one image would take 602\.[0-9] GB of memory")
 
 
+def test_a_loop_that_would_run_for_ever_is_stopped(tmp_path, monkeypatch):
+    from explainer.models.external import onnx_file
+
+    monkeypatch.setattr(onnx_file, "RUN_TIME_LIMIT_S", 0.5)
+    tensor = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in ("acc", "acc_out")]
+    flag = [helper.make_tensor_value_info(n, TensorProto.BOOL, []) for n in ("go", "go_out")]
+    body = helper.make_graph([helper.make_node("Identity", ["go"], ["go_out"]),
+                              helper.make_node("Add", ["acc", "x"], ["acc_out"])], "body",
+                             [helper.make_tensor_value_info("i", TensorProto.INT64, []), flag[0], tensor[0]],
+                             [flag[1], tensor[1]])
+    # 10⁸ turns: about a minute (so a regression fails rather than hangs), far past the limit set here.
+    constants = [numpy_helper.from_array(np.array(10**8, np.int64), "n"), numpy_helper.from_array(np.array(True), "t")]
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+             helper.make_node("Loop", ["n", "t", "r"], ["y"], name="loop", body=body)]
+    model = open_model(small_onnx(tmp_path / "forever.onnx", nodes=nodes, initializers=constants, out=(1, 3, 4, 4)))
+    with pytest.raises(ValueError, match=r"^forever was stopped after 0\.5 s on one image \(does a loop in it never"):
+        model.activations(np.zeros((1, 3, 4, 4), np.float32))
+
+
 def test_a_model_that_fails_on_its_input_says_so(tmp_path):
     shape = numpy_helper.from_array(np.array([1, 999], np.int64), "s")
     nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"), helper.make_node("Reshape", ["r", "s"], ["y"])]
@@ -337,6 +356,14 @@ def test_entries_a_plain_program_does_not_have_are_refused(tmp_path, program):
             return json.dumps(config).encode()
         return data
     refused(rewrite_zip(program, tmp_path / "pickled.pt2", pickled_weight), r"is stored as a pickle")
+
+
+def test_json_nested_too_deeply_is_refused_with_a_sentence(tmp_path, program):
+    def nested(name, data):
+        if name.endswith("models/model.json"):
+            return data[:-1] + b', "junk": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        return data
+    refused(rewrite_zip(program, tmp_path / "deep.pt2", nested), r"is damaged: its program description")
 
 
 def test_a_plain_program_with_a_variable_batch_passes_the_checks(program):

@@ -43,6 +43,17 @@ def test_labels_from_a_file_beside_the_model_and_numbers_otherwise(tmp_path):
     assert model.notes == ["The file labels.txt has 2 class names but the model has 10 outputs, so they were not used."]
 
 
+def test_metadata_json_nested_too_deeply_is_ignored_with_a_note(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    model = open_model(classifier_onnx(tmp_path / "m.onnx", {"convlens.preprocessing": deep, "labels": deep,
+                                                            "mean": deep}))
+    assert model.labels == [str(i) for i in range(10)] and model.preprocessing.source == "default"
+    assert "The model's convlens.preprocessing metadata was ignored (its JSON is nested too deeply to read)." \
+        in model.notes
+    mean = next(note for note in model.notes if note.startswith("The model's mean metadata was ignored"))
+    assert "mean must be numbers, got '[[[" in mean and len(mean) < 150  # the file's text is not pasted whole
+
+
 def test_labels_in_a_pt2_archive(tmp_path):
     path = export_pt2_file(tiny_resnet(), torch.rand(1, 3, 32, 32), tmp_path / "net.pt2",
                            extra_files={"labels": json.dumps(TEN)})

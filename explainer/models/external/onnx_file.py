@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import pathlib
 import re
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -38,6 +39,8 @@ _NO_KERNEL = re.compile(r"Could not find an implementation for (\w+)\((\d+)\)")
 #: thread and the workers share a small CPU, and on 2 busy cores a ResNet-18 ran in 66 ms on one thread
 #: against 130 ms on two.
 INTRA_OP_THREADS = 1
+#: Longest one image may run (seconds) before it is stopped: a Loop node can be told to run 10¹² times.
+RUN_TIME_LIMIT_S = 60.0
 
 
 def _tensors(graph):
@@ -206,11 +209,23 @@ class OnnxModel(ExternalModel):
     def _run(self, x: np.ndarray) -> dict[str, np.ndarray]:
         if len(x) != 1:  # the session was prepared for one image at a time (concrete shapes)
             return self._batched(x)
+        import onnxruntime as ort
+
+        options = ort.RunOptions()
+        timer = threading.Timer(RUN_TIME_LIMIT_S, setattr, (options, "terminate", True))
+        timer.daemon = True
+        timer.start()
         try:
-            values = self._session.run(self._fetch, {self.input_name: x.astype(self._input_dtype, copy=False)})
+            values = self._session.run(self._fetch, {self.input_name: x.astype(self._input_dtype, copy=False)},
+                                       options)
         except Exception as exc:  # onnxruntime's Fail / RuntimeException kinds
+            if options.terminate:
+                raise ValueError(f"{self.name} was stopped after {RUN_TIME_LIMIT_S:g} s on one image (does a loop "
+                                 f"in it never end?).") from None
             raise ValueError(f"{self.name} could not compute its layers for this input: {_run_failure(exc)}") \
                 from None
+        finally:
+            timer.cancel()
         return {layer: np.asarray(value) for layer, value in zip(self._fetch_layers, values)}
 
     def _batched(self, x: np.ndarray) -> dict[str, np.ndarray]:

@@ -59,22 +59,36 @@ _PIXEL_RANGES = {
 }
 
 
+def _shown(value, limit: int = 60) -> str:
+    """``repr(value)``, cut short: a sentence quotes what a file says without pasting all of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def json_value(text):
+    """``json.loads``, with JSON nested too deeply to read (a hostile file) a ``ValueError`` too."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("its JSON is nested too deeply to read") from None
+
+
 def _three(name: str, value) -> tuple[float, float, float]:
     """Three finite numbers from a number, a list of one or three, or comma-separated text."""
     if isinstance(value, str):
         text = value.strip()
         try:
-            value = json.loads(text) if text.startswith("[") else [float(v) for v in text.split(",") if v.strip()]
+            value = json_value(text) if text.startswith("[") else [float(v) for v in text.split(",") if v.strip()]
         except ValueError as exc:
-            raise ValueError(f"{name} must be numbers, got {value!r}") from exc
+            raise ValueError(f"{name} must be numbers, got {_shown(value)}") from exc
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, (list, tuple)) or len(value) not in (1, 3) or \
             not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        raise ValueError(f"{name} must be one number or three (one per channel), got {value!r}")
+        raise ValueError(f"{name} must be one number or three (one per channel), got {_shown(value)}")
     numbers = tuple(float(v) for v in value) * (3 if len(value) == 1 else 1)
     if not all(math.isfinite(v) for v in numbers):
-        raise ValueError(f"{name} must be finite numbers, got {value!r}")
+        raise ValueError(f"{name} must be finite numbers, got {_shown(value)}")
     return numbers
 
 
@@ -113,13 +127,13 @@ class Preprocessing:
         if not isinstance(size, (tuple, list)) or len(size) != 2 or \
                 not all(isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= MAX_SIDE for s in size):
             raise ValueError(f"the input size must be two whole numbers (height, width) from 1 to {MAX_SIDE}, "
-                             f"got {size!r}")
+                             f"got {_shown(size)}")
         if self.channel_order not in ("RGB", "BGR"):
-            raise ValueError(f"the channel order must be 'RGB' or 'BGR', got {self.channel_order!r}")
+            raise ValueError(f"the channel order must be 'RGB' or 'BGR', got {_shown(self.channel_order)}")
         scale = self.scale
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
             raise ValueError(f"the scale must be a positive number (1 for [0, 1] models, 255 for 0–255), "
-                             f"got {scale!r}")
+                             f"got {_shown(scale)}")
         mean, std = _three("the mean", list(self.mean)), _three("the standard deviation", list(self.std))
         if min(std) <= 0:
             raise ValueError(f"the standard deviation must be positive for every channel, got {std}")
@@ -210,7 +224,7 @@ def read_preprocessing(metadata: dict[str, str], size: tuple[int, int], channels
     fields: dict = {}
     if "convlens.preprocessing" in metadata:
         try:
-            stated = json.loads(metadata["convlens.preprocessing"])
+            stated = json_value(metadata["convlens.preprocessing"])
             if not isinstance(stated, dict):
                 raise ValueError("it is not a JSON object")
             for key in ("size", "channel_order", "scale", "mean", "std"):
@@ -239,7 +253,7 @@ def read_preprocessing(metadata: dict[str, str], size: tuple[int, int], channels
     if "size" in fields:
         stated = fields.pop("size")
         if size_fixed and stated != tuple(size):
-            notes.append(f"The model's metadata gives the input size {stated}, but its input is "
+            notes.append(f"The model's metadata gives the input size {_shown(stated)}, but its input is "
                          f"{size[0]}×{size[1]}; {size[0]}×{size[1]} is used.")
         elif not size_fixed:
             try:
@@ -272,7 +286,7 @@ def parse_labels(text: str) -> list[str]:
     text = text.strip()
     if text.startswith("["):
         try:
-            names = json.loads(text)
+            names = json_value(text)
         except ValueError:
             names = None
         if isinstance(names, list):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import pathlib
 import re
 import zipfile
@@ -11,6 +10,7 @@ import zipfile
 import numpy as np
 
 from .base import plain, size_text
+from .preprocessing import json_value
 
 _TARGET = re.compile(r"torch\.ops\.aten\.[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
 _SAFE_OPERATORS = {"_operator.getitem"}
@@ -120,9 +120,9 @@ def check_archive(path: pathlib.Path, max_bytes: int) -> dict[str, str]:
         if records != set(entries):
             raise refuse(name, "the zip's table of contents and its entries disagree")
         try:
-            configs = {kind: json.loads(read(f"data/{kind}/model_{kind}_config.json"))["config"]
+            configs = {kind: json_value(read(f"data/{kind}/model_{kind}_config.json"))["config"]
                        for kind in ("weights", "constants")}
-            program = json.loads(read("models/model.json"))
+            program = json_value(read("models/model.json"))
         except (ValueError, KeyError, TypeError):
             raise ValueError(f"{name} is damaged: its program description is not valid JSON.") from None
         referenced = set()
@@ -173,7 +173,10 @@ def _check_program(name: str, program) -> None:
     if len(nodes) > MAX_NODES:
         raise ValueError(f"{name} has {len(nodes):,} operations; ConvLens shows at most {MAX_NODES:,}.")
     found = {"expressions": [], "forbidden": [], "targets": [n.get("target") for n in nodes if isinstance(n, dict)]}
-    _walk(program, found)
+    try:
+        _walk(program, found)
+    except RecursionError:
+        raise ValueError(f"{name} is damaged: its program description is nested too deeply to read.") from None
     if graph.get("custom_obj_values") or found["forbidden"]:
         raise refuse(name, f"it holds {(found['forbidden'] or ['custom objects'])[0].replace('as_', '')}")
     for target in found["targets"]:
