@@ -170,10 +170,17 @@ class Commands(SignalGroup):
         Bring a lesson to the front.
     message_posted(str, int)
         Show a status-bar message for a time in ms (0 = until replaced).
+    model_reopen_requested(object)
+        Open the user's model in use again with these input settings (a
+        :class:`~explainer.models.external.Preprocessing` whose size the file leaves open).
     """
 
     lesson_requested = Signal(str)
     message_posted = Signal(str, int)
+    model_reopen_requested = Signal(object)
+
+    def request_model_reopen(self, preprocessing) -> None:
+        self.model_reopen_requested.emit(preprocessing)
 
     def request_lesson(self, lesson_id: str) -> None:
         self.lesson_requested.emit(lesson_id)

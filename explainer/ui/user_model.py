@@ -45,16 +45,24 @@ def is_model_file(path) -> bool:
     return pathlib.Path(path).suffix.lower() in MODEL_SUFFIXES + PICKLE_SUFFIXES
 
 
-def _open(path: str):
-    """Worker: open a model file (no code from the file runs; ValueError with a sentence if refused)."""
+def _open(path: str, size: tuple[int, int] | None = None):
+    """Worker: open a model file (no code from the file runs; ValueError with a sentence if refused).
+
+    ``size`` prepares a model whose file leaves its input size open for that (height, width).
+    """
     from ..models.external import open_model
 
-    return open_model(path)
+    return open_model(path, size=size)
 
 
 def _fixed_size(model) -> bool:
-    shape = tuple(model.input_shape or ())
-    return len(shape) == 4 and all(isinstance(n, int) and n > 0 for n in shape[2:])
+    """Whether the file fixes the input's height and width (else the settings dialog may change them)."""
+    return bool(getattr(model, "size_fixed", True))
+
+
+def needs_reopening(model, preprocessing) -> bool:
+    """Whether ``model`` must be opened again to read images of ``preprocessing``'s size (an open-size input)."""
+    return not _fixed_size(model) and tuple(preprocessing.size) != tuple(model.input_shape[2:])
 
 
 def export_bundled(name: str, path: str, model=None) -> str:
@@ -104,6 +112,7 @@ class UserModelControls(QObject):
         self._loader = LatestOnlyRunner(self)
         self._loader.finished.connect(self._on_loaded)
         self._loader.busy_changed.connect(self._on_busy_changed)
+        window.commands.model_reopen_requested.connect(self._on_reopen_requested)
         self._exporter = LatestOnlyRunner(self)
         self._exporter.finished.connect(self._on_exported)
         self._exporter.busy_changed.connect(self._on_busy_changed)
@@ -170,7 +179,8 @@ class UserModelControls(QObject):
         """
         path = pathlib.Path(path)
         self._show_dialogs = show_dialogs
-        self._loader.submit(_open, str(path), context=(str(path.resolve()), preprocessing))
+        size = None if preprocessing is None else tuple(preprocessing.size)
+        self._loader.submit(_open, str(path), size, context=(str(path.resolve()), preprocessing))
         self.window.statusBar().showMessage(f"Opening the model {path.name}…")
 
     def _on_loaded(self, result: WorkResult) -> None:
@@ -238,11 +248,21 @@ class UserModelControls(QObject):
                 return
             chosen = dialog.preprocessing()
             self.confirmed[path] = chosen
-            self.use(model, path, chosen)
+            if needs_reopening(model, chosen):  # another size for an open-size input: prepare the model for it
+                self.open_path(path, show_dialogs=self._show_dialogs, preprocessing=chosen)
+            else:
+                self.use(model, path, chosen)
 
         dialog.finished.connect(done)
         dialog.open()  # window-modal, no nested event loop
         return dialog
+
+    def _on_reopen_requested(self, preprocessing) -> None:
+        """A lesson chose another input size for the open-size model in use: open it again for that size."""
+        path = self.app_state.external_model_path
+        if self.app_state.external_model is not None and path:
+            self.confirmed[path] = preprocessing
+            self.open_path(path, preprocessing=preprocessing)
 
     def edit_settings(self) -> None:
         """Model ▸ input settings: change how the model in use reads an image."""

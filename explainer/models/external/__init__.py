@@ -63,7 +63,7 @@ def _kind(path: pathlib.Path, head: bytes) -> str:
     return "onnx"
 
 
-def open_model(path, *, max_bytes: int = MAX_MODEL_BYTES) -> ExternalModel:
+def open_model(path, *, max_bytes: int = MAX_MODEL_BYTES, size: tuple[int, int] | None = None) -> ExternalModel:
     """Open a model file (see the module notes for the formats and what is checked).
 
     Parameters
@@ -71,6 +71,9 @@ def open_model(path, *, max_bytes: int = MAX_MODEL_BYTES) -> ExternalModel:
     path : path-like
     max_bytes : int
         Largest model accepted, external data and unpacked archives included.
+    size : (height, width) or None
+        The input size to prepare a model for whose file leaves it open (else the metadata's, or
+        224×224); ignored when the file fixes it (see :attr:`ExternalModel.size_fixed`).
 
     Returns
     -------
@@ -91,11 +94,11 @@ def open_model(path, *, max_bytes: int = MAX_MODEL_BYTES) -> ExternalModel:
         raise ValueError(f"{name} is a folder, not a model file: choose {SUPPORTED}.")
     if not path.is_file():
         raise ValueError(f"{name} is not a regular file: choose {SUPPORTED}.")
-    size = path.stat().st_size
-    if size == 0:
+    file_bytes = path.stat().st_size
+    if file_bytes == 0:
         raise ValueError(f"{name} is empty (0 bytes): it holds no model.")
-    if size > max_bytes:
-        raise ValueError(f"{name} is too large ({size / 1e6:,.1f} MB): ConvLens opens models of at most "
+    if file_bytes > max_bytes:
+        raise ValueError(f"{name} is too large ({file_bytes / 1e6:,.1f} MB): ConvLens opens models of at most "
                          f"{max_bytes / 1e6:,.1f} MB.")
     try:
         with open(path, "rb") as handle:
@@ -108,7 +111,7 @@ def open_model(path, *, max_bytes: int = MAX_MODEL_BYTES) -> ExternalModel:
     if kind == "pt2":
         from .pt2_file import open_pt2
 
-        return open_pt2(path, max_bytes)
+        return open_pt2(path, max_bytes, size)
     if kind == "torch":
         from .torch_file import open_torch_file
 
@@ -116,7 +119,7 @@ def open_model(path, *, max_bytes: int = MAX_MODEL_BYTES) -> ExternalModel:
     from .onnx_file import open_onnx
 
     try:
-        return open_onnx(path, max_bytes)
+        return open_onnx(path, max_bytes, size)
     except ValueError as exc:
         if path.suffix.lower() != ".onnx" and "not an ONNX model" in str(exc):
             raise ValueError(f"{name} is not a model file ConvLens can open: choose {SUPPORTED}.") from None

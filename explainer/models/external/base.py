@@ -89,6 +89,9 @@ class ExternalModel:
     preprocessing : Preprocessing
     notes : list of str
         Sentences about what was read but not used (e.g. a labels.txt with the wrong count).
+    size_fixed : bool
+        False when the file leaves the input's height and width open: the model was then prepared
+        for ``preprocessing.size`` and can be opened again at another (``open_model(path, size=...)``).
     """
 
     path: pathlib.Path
@@ -99,6 +102,7 @@ class ExternalModel:
     labels: list = field(default_factory=list)
     preprocessing: Preprocessing | None = None
     notes: list = field(default_factory=list)
+    size_fixed: bool = True
     _layers: list = field(default_factory=list, repr=False)
 
     def layers(self) -> list[ExternalLayer]:

@@ -288,7 +288,7 @@ def _graph_layers(model, input_name: str, shapes: dict) -> tuple[list[ExternalLa
     return layers, fetch, producer
 
 
-def open_onnx(path: pathlib.Path, max_bytes: int) -> OnnxModel:
+def open_onnx(path: pathlib.Path, max_bytes: int, size: tuple[int, int] | None = None) -> OnnxModel:
     """Check, load and prepare an ONNX file (see the module notes). Raises ``ValueError`` with a sentence."""
     import onnx
     import onnxruntime as ort
@@ -326,8 +326,11 @@ def open_onnx(path: pathlib.Path, max_bytes: int) -> OnnxModel:
     channels = dims[1] or 3
     check_sizes(name, [], dims)
     size_fixed = dims[2] is not None and dims[3] is not None
+    requested = size
     size = (dims[2], dims[3]) if size_fixed else (224, 224)
     preprocessing = read_preprocessing(metadata, size, channels, size_fixed, notes)
+    if requested is not None and not size_fixed:  # the size the user chose for an open-size input
+        preprocessing = replace(preprocessing, size=tuple(int(n) for n in requested))
     input_shape = (1, channels, *preprocessing.size)
     for dim, value in zip(graph_input.type.tensor_type.shape.dim, input_shape):
         if not dim.HasField("dim_value"):
@@ -365,7 +368,8 @@ def open_onnx(path: pathlib.Path, max_bytes: int) -> OnnxModel:
     except Exception as exc:  # onnxruntime raises its own Fail / InvalidGraph / NotImplemented kinds
         raise _runtime_failure(name, model, exc) from None
     result = OnnxModel(path=path, format="onnx", name=path.stem, input_name=graph_input.name,
-                       input_shape=input_shape, preprocessing=preprocessing, notes=notes, _layers=order)
+                       input_shape=input_shape, preprocessing=preprocessing, notes=notes,
+                       size_fixed=size_fixed, _layers=order)
     result._session, result._fetch, result._fetch_layers = session, fetch, [layer.name for layer in order]
     result._input_dtype = _FLOAT_TYPES[elem_type]
     if any(d is None for layer in order for d in layer.output_shape) or any(not layer.output_shape for layer in order):

@@ -149,7 +149,8 @@ class Pt2Model(ExternalModel):
         return {layer.name: recorded[layer.name] for layer in self._layers}
 
 
-def program_model(program, path: pathlib.Path, fmt: str, metadata: dict[str, str]) -> Pt2Model:
+def program_model(program, path: pathlib.Path, fmt: str, metadata: dict[str, str],
+                  size: tuple[int, int] | None = None) -> Pt2Model:
     """An :class:`ExternalModel` for a loaded ``ExportedProgram`` (from a checked file, or made by ConvLens)."""
     import torch
     from torch.export.graph_signature import InputKind, OutputKind
@@ -180,6 +181,10 @@ def program_model(program, path: pathlib.Path, fmt: str, metadata: dict[str, str
     size_fixed = dims[2] is not None and dims[3] is not None
     preprocessing = read_preprocessing(metadata, (dims[2], dims[3]) if size_fixed else (224, 224), dims[1],
                                        size_fixed, notes)
+    if size is not None and not size_fixed:  # the size the user chose for an open-size input
+        from dataclasses import replace
+
+        preprocessing = replace(preprocessing, size=tuple(int(n) for n in size))
     producer = {user[0].name: user[0].name}
     taken, counted = {user[0].name}, set()
     layers, recorded = [], {}
@@ -225,7 +230,7 @@ def program_model(program, path: pathlib.Path, fmt: str, metadata: dict[str, str
     layers = order_with_output_last(layers, producer.get(outputs[0]) if outputs else None)
     model = Pt2Model(path=path, format=fmt, name=path.stem, input_name=user[0].name,
                      input_shape=(1, dims[1], *preprocessing.size), preprocessing=preprocessing, notes=notes,
-                     _layers=layers)
+                     size_fixed=size_fixed, _layers=layers)
     model._graph_module, model._arguments, model._recorded = program.graph_module, arguments, recorded
     if any(d is None for layer in layers for d in layer.output_shape):  # symbolic sizes: measure them once
         shapes = {k: v.shape for k, v in model.activations(np.zeros(model.input_shape, np.float32)).items()}
@@ -240,7 +245,7 @@ def _with_shape(layer: ExternalLayer, shape) -> ExternalLayer:
     return replace(layer, output_shape=tuple(int(d) for d in shape))
 
 
-def open_pt2(path: pathlib.Path, max_bytes: int) -> Pt2Model:
+def open_pt2(path: pathlib.Path, max_bytes: int, size: tuple[int, int] | None = None) -> Pt2Model:
     """Check (:func:`check_archive`), load and prepare a ``.pt2`` file. Raises ``ValueError`` with a sentence."""
     import torch
 
@@ -250,4 +255,4 @@ def open_pt2(path: pathlib.Path, max_bytes: int) -> Pt2Model:
     except Exception as exc:  # torch raises many kinds for files from other versions or damaged ones
         raise ValueError(f"{path.name} could not be loaded by this PyTorch ({torch.__version__}): "
                          f"{plain(exc, 200)} Export the model again with this version.") from None
-    return program_model(program, path, "pt2", extra)
+    return program_model(program, path, "pt2", extra, size)

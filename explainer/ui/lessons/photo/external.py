@@ -360,15 +360,18 @@ class UserModelPage(ChannelDetail, QWidget):
         if model is None:
             return None
         current = self.app_state.external_preprocessing or model.preprocessing
-        shape = tuple(model.input_shape or ())
-        fixed = len(shape) == 4 and all(isinstance(n, int) and n > 0 for n in shape[2:])
-        dialog = PreprocessingDialog(current, model.name, self, fixed_size=fixed)
+        dialog = PreprocessingDialog(current, model.name, self, fixed_size=getattr(model, "size_fixed", True))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.note.setText(f"How <b>{html.escape(model.name)}</b> reads an image. The session keeps the answer.")
 
         def done(accepted: int) -> None:
-            if accepted and self.app_state.external_model is model:
-                self.app_state.set_external_model(model, self.app_state.external_model_path, dialog.preprocessing())
+            if not accepted or self.app_state.external_model is not model:
+                return
+            chosen = dialog.preprocessing()
+            if not getattr(model, "size_fixed", True) and tuple(chosen.size) != tuple(model.input_shape[2:]):
+                self.lesson.commands.request_model_reopen(chosen)  # the window opens it again for that size
+            else:
+                self.app_state.set_external_model(model, self.app_state.external_model_path, chosen)
 
         dialog.finished.connect(done)
         dialog.open()
