@@ -229,7 +229,12 @@ def sweep_note(points: list[SweepPoint], transform: str, label: str) -> str:
              else f"over the {len(points)} of {count} points computed so far")
     identity = IDENTITY[transform]
     lowest = min(points, key=lambda p: (p.accuracy, abs(p.value - identity)))
-    if lowest.accuracy >= 0.9:
+    base = next((p for p in points if p.value == identity), None)
+    if base is not None and base.accuracy < 0.5:  # nothing "falls": it is low to begin with
+        low, high = _percent(lowest.accuracy), _percent(max(p.accuracy for p in points))
+        spread = f"stays at {low}" if low == high else f"is between {low} and {high}"
+        return f"Accuracy is below 50 % even with no change ({_percent(base.accuracy)}), and {spread} {scope}{tail}."
+    if lowest.accuracy >= 0.9 or lowest is base:  # no change is the worst (or ties with it): nothing falls
         return f"Accuracy stays at {_percent(lowest.accuracy, floor=True)} or more {scope}{tail}."
     failing = []
     for side in (1, -1):
@@ -240,7 +245,6 @@ def sweep_note(points: list[SweepPoint], transform: str, label: str) -> str:
     if failing:
         places = " and at ".join(_where(transform, p.value) for p in sorted(failing, key=lambda p: p.value))
         return f"Accuracy falls below 50 % at {places}{tail}."
-    base = next((p for p in points if p.value == identity), None)
     start = (f"from {_percent(base.accuracy)} " if base is not None
              else f"from at most {_percent(max(p.accuracy for p in points))} ")
     return (f"Accuracy falls {start}to {_percent(lowest.accuracy)} at {_where(transform, lowest.value)}, "

@@ -161,6 +161,22 @@ def test_sweep_note_follows_the_numbers():
     assert "No point" in sweep_note([], "noise", "")
 
 
+def test_sweep_note_stays_true_when_nothing_falls():
+    # Low with no change at all: no value makes it "fall below 50 %", and it does not "stay above 50 %".
+    low_start = points("shift_x", [(-8, 0.9), (-1, 0.6), (0, 0.2), (1, 0.55), (8, 0.9)])
+    assert sweep_note(low_start, "shift_x", "") == (
+        "Accuracy is below 50 % even with no change (20 %), and is between 20 % and 90 % across the whole range.")
+    flat = points("shift_x", [(-8, 0.3), (0, 0.3), (8, 0.3)])
+    assert sweep_note(flat, "shift_x", "") == (
+        "Accuracy is below 50 % even with no change (30 %), and stays at 30 % across the whole range.")
+    # No change is the lowest point: nothing falls "to 70 % at a shift of 0 px".
+    level = points("shift_x", [(-8, 0.8), (0, 0.7), (8, 0.75)])
+    assert sweep_note(level, "shift_x", "") == "Accuracy stays at 70 % or more across the whole range."
+    # A photo noise sweep cancelled after its first point (no noise).
+    first = [SweepPoint(0.0, 0.87, 0, 17)]
+    assert sweep_note(first, "noise", "") == "Accuracy stays at 87 % or more over the 1 of 17 points computed so far."
+
+
 def test_occlusion_over_empty_background_changes_nothing_there(digits):
     images, labels = digits
     model = load_model("mnist")

@@ -139,7 +139,7 @@ def test_a_hidden_lab_does_no_work_until_it_is_shown(qtbot, draw_lab):
     assert lab.reading is shown_before  # nothing was read for a page nobody sees
     click_tab(qtbot, lesson.page_tabs, "Invariance lab")
     settle(qtbot, lesson)
-    assert lab.reading is not shown_before and lab.controls.values["rotation"].text() == "+45°"
+    assert lab.reading is not shown_before and lab.controls.values["rotation"].text() == "+45° ↺"
     assert lesson.state.page == 1
 
 
@@ -278,7 +278,7 @@ def test_the_lab_state_round_trips_through_a_session(make_window, qtbot, tmp_pat
     assert again.state.lab.to_dict() == lab.to_dict() and again.state.page == 1
     assert second.lesson("photo").state.lab.contrast == 0.5
     controls = again.lab.controls
-    assert controls.values["rotation"].text() == "−25°" and controls.values["thickness"].text() == "+2 px"
+    assert controls.values["rotation"].text() == "−25° ↻" and controls.values["thickness"].text() == "+2 px"
     assert not controls.recipe_box.isChecked() and again.lab.pages.currentIndex() == 2
     assert again.lab.occlusion.patch_spin.value() == 5 and again.lab.nudge.value.text() == "ε = 0.125"
     assert again.lab.sweep.transform_combo.currentData() == "scale"

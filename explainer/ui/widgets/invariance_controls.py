@@ -29,11 +29,11 @@ STEPS = {"shift_x": 0.5, "shift_y": 0.5, "rotation": 1.0, "scale": 0.05, "thickn
 
 
 def format_value(name: str, value: float) -> str:
-    """How a transform's value is written beside its slider: "+2.5 px", "−15°", "×1.20", "σ 0.10"."""
+    """How a transform's value is written beside its slider: "+2.5 px", "−15° ↻", "×1.20", "σ 0.10"."""
     if name in ("shift_x", "shift_y"):
         return f"{value:+.1f} px".replace("-", "−") if value else "0 px"
-    if name == "rotation":
-        return f"{value:+.0f}°".replace("-", "−") if value else "0°"
+    if name == "rotation":  # the arrow shows which way the picture turns (positive: counter-clockwise)
+        return f"{value:+.0f}° {'↺' if value > 0 else '↻'}".replace("-", "−") if value else "0°"
     if name == "thickness":
         return f"{int(value):+d} px".replace("-", "−") if value else "0 px"
     if name == "noise":

@@ -294,7 +294,9 @@ class InvarianceLab(QWidget):
         self.layers.set_layers([stage.key for stage in shown])
         for stage in shown:
             title = f"<b>{stage.title}</b>  <span style='color:#666'>shape {stage.shape}</span>"
-            if stage.key == "output":
+            if stage.key == "output":  # drawn as the probabilities, not the logits the title names
+                title = (f"<b>{stage.title} → softmax probabilities</b>  "
+                         f"<span style='color:#666'>shape {stage.shape}</span>")
                 self.layers.show_layer("output", reading.probabilities, (0.0, 1.0), title,
                                        layer_columns(stage, self.kind), self.labels if self.kind == "digit" else None)
                 continue

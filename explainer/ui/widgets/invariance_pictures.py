@@ -125,7 +125,7 @@ class OcclusionMapView(pg.GraphicsLayoutWidget):
         self.heat.setZValue(2)
         self.picture.view.addItem(self.heat)
         self.bar = pg.ColorBarItem(colorMap=colormap(SIGNED_CMAP), values=(-1, 1), interactive=False, width=12,
-                                   label="drop in probability")
+                                   label="mean drop in probability")
         cache_axes(self.bar.axis)
         self.addItem(self.picture.title, row=0, col=0)
         self.addItem(self.picture.view, row=1, col=0)

@@ -29,8 +29,9 @@ from .top_classes import TopClassesPlot
 #: One step of the ε slider.
 EPSILON_STEP = 0.005
 #: Why one small step can flip the answer, in the lecture's words (dot products).
-NUDGE_WHY = ("<b>Why so small a change flips the answer:</b> the nudge moves every pixel by ε in the direction "
-             "that most lowers the right answer's score (the sign of the gradient). Each neuron takes a dot "
+NUDGE_WHY = ("<b>Why so small a change flips the answer:</b> the nudge moves each pixel by ε (a pixel already "
+             "black or white cannot go further) in the direction that raises the network's loss for the class it "
+             "pushes away from (the sign of the gradient). Each neuron takes a dot "
              "product of thousands of pixels with its weights, so thousands of tiny changes that all push "
              "the same way add up to a large change in its sum.")
 

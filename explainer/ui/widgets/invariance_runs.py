@@ -201,6 +201,11 @@ class OcclusionRuns(QObject):
             self.panel.finish(f"The patch and the stride must fit the {side}×{side} input.")
             self.finished.emit()
             return
+        if stride > patch:  # the map would have holes that look like "hiding this changes nothing"
+            self.panel.finish(f"Choose a stride no larger than the patch ({patch} px): with a stride of {stride} px "
+                              f"some pixels would never be hidden, and the map would show nothing there.")
+            self.finished.emit()
+            return
         positions = len(range(0, side - patch + 1, stride)) + ((side - patch) % stride != 0)
         self.panel.begin(positions * positions, self.labels[label], "black" if self.fill == 0 else "grey")
         self.input = x
@@ -252,7 +257,8 @@ def occlusion_text(result, name: str, known: bool) -> str:
     worst, top, left = float(drops[i, j]), int(result.rows[i]), int(result.cols[j])
     which = "the true class" if known else "the class it read"
     text = (f"P({name}), {which}, is {result.base_probability:.1%} with nothing hidden. Warm colours: hiding that "
-            f"part lowers it; cool colours: hiding it raises it. ")
+            f"part lowers it; cool colours: hiding it raises it (each pixel shows the mean over the patch positions "
+            f"that cover it). ")
     if worst <= 0.01:
         return text + "No single patch lowers it by more than 1 point: the network does not rely on one spot."
     return text + (f"It drops most, by {100 * worst:.1f} points to {result.base_probability - worst:.1%}, with the "

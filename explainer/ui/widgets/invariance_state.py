@@ -116,8 +116,9 @@ class InvarianceState(StateModel):
         check_range("the occlusion square's side", self.occlusion_side, 1, self.side)
         if self.occlusion is not None:
             row, col = self.occlusion
-            check_range("the occlusion square's row", row, 0, self.side - 1)
-            check_range("the occlusion square's column", col, 0, self.side - 1)
+            # place_occlusion keeps the whole square inside the input; a saved one must be so too
+            check_range("the occlusion square's row", row, 0, self.side - self.occlusion_side)
+            check_range("the occlusion square's column", col, 0, self.side - self.occlusion_side)
         check_choice("the swept transform", self.sweep_transform, self.transforms)
         for key in self.sweep_series:
             check_choice("a sweep curve", key, tuple(self.series))

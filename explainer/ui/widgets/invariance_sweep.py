@@ -36,8 +36,8 @@ CURVE_STYLE = {
     "photo": ("#009E73", Qt.PenStyle.SolidLine, "o"),
 }
 #: The unit written on the x axis for each transform.
-AXIS_UNITS = {"shift_x": "px", "shift_y": "px", "rotation": "degrees", "scale": "× size", "thickness": "px",
-              "noise": "σ", "contrast": "× contrast"}
+AXIS_UNITS = {"shift_x": "px", "shift_y": "px", "rotation": "degrees, + = counter-clockwise", "scale": "× size",
+              "thickness": "px", "noise": "σ", "contrast": "× contrast"}
 READY_TEXT = "Choose a transform and the curves, then press <b>Run sweep</b>."
 
 

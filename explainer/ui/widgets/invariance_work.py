@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ...core.transforms import TransformSettings
-from ...models import ModelLoadError, load_model, stages
+from ...models import ModelLoadError, load_model, stages, weights_path
 from ...models.invariance import digit_input, heldout_digits, heldout_photos, photo_input, sweep, sweep_values
 
 #: What the lab says while the network without pooling has no bundled weights.
@@ -136,7 +136,9 @@ def load_sweep_data(kind: str, names: tuple[str, ...], live: str | None = None) 
         try:
             models[name] = load_model(name)
         except ModelLoadError as exc:
-            missing[name] = NO_NOPOOL if name == "mnist_nopool" else str(exc)
+            # "not bundled" only when its file is absent; a damaged file says what is wrong with it
+            absent = name == "mnist_nopool" and not weights_path(name).is_file()
+            missing[name] = NO_NOPOOL if absent else str(exc)
     levels = layer_levels(models[live], images) if live in models and len(images) else {}
     return {"images": images, "labels": labels, "models": models, "missing": missing, "levels": levels}
 

@@ -26,6 +26,16 @@ def photo_to_input(image: np.ndarray) -> np.ndarray:
     return to_network_input(np.asarray(image, dtype=np.float32))[0]
 
 
+def input_words(image: np.ndarray) -> str:
+    """How :func:`photo_to_input` makes the 32×32 input of ``image``: shrunk, enlarged or as it is."""
+    side = min(np.shape(image)[:2])
+    if side == 32:
+        crop = "its centre square" if np.shape(image)[0] != np.shape(image)[1] else "the photo"
+        return f"{crop}, already 32×32"
+    how = "shrunk" if side > 32 else "enlarged"
+    return f"its centre square ({side}×{side}) {how} to 32×32"
+
+
 class PhotoLab(InvarianceLab):
     """The lab on the photo lesson's photo; it follows the lesson's source, example and the current image."""
 
@@ -68,5 +78,4 @@ class PhotoLab(InvarianceLab):
             self.set_source(None, empty_text="Open a photo (File ▸ Open) or choose a CIFAR-10 photo above.")
             return
         name = self.lesson.app_state.image_name or "the current image"
-        self.set_source(image, photo_to_input, caption=f"{name}: its centre square shrunk to 32×32.",
-                        empty_text="")
+        self.set_source(image, photo_to_input, caption=f"{name}: {input_words(image)}.", empty_text="")
