@@ -89,3 +89,26 @@ def test_the_size_check_still_counts_every_weight():
     model = build_model("imdb_lstm")
     expected = sum(t.numel() for t in model.parameters()) + sum(t.numel() for t in model.buffers())
     assert check_size(TextLSTM, {}) == expected
+
+
+def test_overlapping_all_cores_blocks_give_the_setting_back_when_the_last_ends():
+    """A sweep that starts during a training run and ends after it must not leave every core in use."""
+    import os
+
+    import torch
+
+    from explainer.models import all_cores
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        training, sweeping = all_cores(), all_cores()
+        training.__enter__()
+        sweeping.__enter__()
+        assert torch.get_num_threads() == max(1, os.cpu_count() or 1)
+        training.__exit__(None, None, None)  # the run ends first ...
+        assert torch.get_num_threads() == max(1, os.cpu_count() or 1)  # ... the sweep still has every core
+        sweeping.__exit__(None, None, None)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ...core.transforms import TransformSettings
-from ...models import ModelLoadError, load_model, stages, weights_path
+from ...models import ModelLoadError, all_cores, load_model, stages, weights_path
 from ...models.invariance import digit_input, heldout_digits, heldout_photos, photo_input, sweep, sweep_values
 
 #: What the lab says while the network without pooling has no bundled weights.
@@ -159,9 +159,10 @@ def run_sweeps(jobs: list[SweepJob], images: np.ndarray, labels: np.ndarray, tra
     Stops between forward passes once ``stop`` is set.
     """
     values = sweep_values(transform, points)
-    for job in jobs:
-        for point in sweep(job.model, images, labels, transform, values, recipe=job.recipe, kind=kind,
-                           cancelled=stop.is_set):
-            yield job.key, point
-        if stop.is_set():
-            return
+    with all_cores():  # the user waits on the curves, and the live view is idle meanwhile
+        for job in jobs:
+            for point in sweep(job.model, images, labels, transform, values, recipe=job.recipe, kind=kind,
+                               cancelled=stop.is_set):
+                yield job.key, point
+            if stop.is_set():
+                return
