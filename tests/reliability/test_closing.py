@@ -74,9 +74,10 @@ def start(kind: str, window, gate: Gate, monkeypatch, qtbot, tmp_path) -> dict:
         monkeypatch.setattr(view, "segment", gate.function(view.segment))
         lesson = window.show_lesson("segmentation")
         return {"results": lambda: lesson.results}
-    from explainer.ui.lessons.network import transfer
+    from explainer.ui.lessons.network import jobs, transfer
 
     monkeypatch.setattr(transfer, "run_transfer", gate.generator(transfer.run_transfer))
+    monkeypatch.setattr(jobs, "IN_CHILD_PROCESS", False)  # the gate lives in this process
     lesson = window.show_lesson("network")
     qtbot.waitUntil(lambda: lesson.data is not None, timeout=20000)
     finished = []
@@ -167,6 +168,8 @@ SCRIPT = textwrap.dedent("""
     photo.prepare_photo = gated(photo.prepare_photo)
     segmentation.segment = gated(segmentation.segment)
     transfer.run_transfer = gated_generator(transfer.run_transfer)
+    from explainer.ui.lessons.network import jobs
+    jobs.IN_CHILD_PROCESS = False  # the gate lives in this process
     LESSON = {"huge image": "convolution", "photo": "photo", "segmentation": "segmentation",
               "transfer learning": "network"}[kind]
 

@@ -21,6 +21,14 @@ from explainer.models.loop import evaluate, fit
 from .support import excepthook_calls, no_worker_left  # noqa: F401 (fixture)
 
 
+@pytest.fixture(autouse=True)
+def train_in_this_process(monkeypatch):
+    """These tests replace training functions in this process, so the runs must happen here, not in a child."""
+    from explainer.ui.lessons.network import jobs
+
+    monkeypatch.setattr(jobs, "IN_CHILD_PROCESS", False)
+
+
 def idx_bytes(array: np.ndarray) -> bytes:
     array = np.asarray(array, dtype=np.uint8)
     return bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()

@@ -7,6 +7,7 @@ digit model in use) is only read: the summary traces a private twin of it.
 from __future__ import annotations
 
 from ....models import all_cores, load_model
+from ....models.child import in_child
 from ....models.live import TrainSettings, bundled_digits, folder_digits, train_digits, transfer
 from ....models.summary import format_summary, summarize
 from ....models.trace import private_twin
@@ -16,6 +17,16 @@ from .state import TRANSFER_EPOCHS
 INPUT_SHAPES = {"mnist": (1, 1, 28, 28), "cifar10": (1, 3, 32, 32), "fcn32s": (1, 1, 96, 96),
                 "fcn16s": (1, 1, 96, 96), "fcn8s": (1, 1, 96, 96)}
 DIGIT_INPUT = (1, 1, 28, 28)
+
+#: Live training and transfer run in a child process (:mod:`explainer.models.child`): their memory goes back
+#: when they end, and they do not hold this process's interpreter lock. Tests that replace the training
+#: functions in this process turn it off.
+IN_CHILD_PROCESS = True
+
+
+def background(fn, *args) -> tuple:
+    """What ``generator_worker`` runs for generator function ``fn``: in a child process, or here when off."""
+    return (in_child, fn, *args) if IN_CHILD_PROCESS else (fn, *args)
 
 
 def describe_model(name: str, model=None) -> dict:

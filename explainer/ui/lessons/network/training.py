@@ -18,6 +18,7 @@ from ....models import load_model_file, save_weights
 from ....models.live import TrainSettings, check_training, describe_training_error
 from ...widgets.training_curves import TrainingHistory
 from ...workers import WorkResult, generator_worker
+from . import jobs
 from .jobs import load_digits, parameter_count, run_training
 from .replay import TrainingRecording
 
@@ -119,7 +120,7 @@ class TrainingTab:
         self.progress.setValue(0)
         self.train_status.setText(f"Training on {min(settings.train_digits, len(self.data.x_train)):,} digits…")
         # Any failure (torch's RuntimeError included) arrives as errored, then finished; the lesson says it once.
-        worker = generator_worker(run_training, settings, self.data, log_dir)
+        worker = generator_worker(*jobs.background(run_training, settings, self.data, log_dir))
         worker.yielded.connect(partial(self._on_training_progress, run))
         worker.yielded.connect(self.recording.take)  # after the history took the report's figures
         worker.errored.connect(partial(setattr, run, "error"))

@@ -10,6 +10,7 @@ from functools import partial
 
 from ....models.live import describe_training_error
 from ...workers import WorkResult, generator_worker
+from . import jobs
 from .jobs import head_plan, run_transfer
 from .state import HEAD_TEXT, TRANSFER_EPOCHS
 from .training import Run
@@ -65,7 +66,8 @@ class TransferTab:
         self.transferring.transfer_progress.setRange(0, TRANSFER_EPOCHS)
         self.transferring.transfer_progress.setValue(0)
         # Any failure (torch's RuntimeError included) arrives as errored, then finished; the lesson says it once.
-        worker = generator_worker(run_transfer, model, self.state.task_name(), self.state.head, self.data)
+        worker = generator_worker(*jobs.background(run_transfer, model, self.state.task_name(), self.state.head,
+                                                   self.data))
         worker.yielded.connect(partial(self._on_transfer_progress, run))
         worker.errored.connect(partial(setattr, run, "error"))
         worker.finished.connect(partial(self._on_transfer_finished, run))
