@@ -13,7 +13,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _report import report  # noqa: E402
+from _report import ratio, report  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explainer import io  # noqa: E402
@@ -47,9 +47,20 @@ def main(runs: int = 60) -> int:
         end = time.perf_counter()
         compute.append((mid - start) * 1000)
         total.append((end - start) * 1000)
+    import torch
+
+    bare = []
+    x = torch.rand(1, 3, 32, 32)
+    for _ in range(runs):
+        start = time.perf_counter()
+        with torch.no_grad():
+            lesson.model(x)
+        bare.append((time.perf_counter() - start) * 1000)
     for name, values in (("crop + resize + preview + inference (worker)", compute),
-                         ("... + every layer's panels updated and repainted", total)):
+                         ("... + every layer's panels updated and repainted", total),
+                         ("bare inference (model(x) on a 32×32 photo, no tracing)", bare)):
         report(name, values)
+    ratio("photo", total, bare)
     lesson.shutdown()
     return 0
 

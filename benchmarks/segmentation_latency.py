@@ -21,7 +21,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _report import report  # noqa: E402
+from _report import ratio, report  # noqa: E402
 from PySide6.QtCore import QEvent, QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -94,6 +94,18 @@ def main(runs: int = 60) -> int:
                          ("... + panels, table and note updated, whole window re-rendered", full)):
         report(name, values)
     print(f"paint events per refresh on {' and '.join(watched)}: min {min(paints)}, max {max(paints)}")
+    import torch
+
+    bare = []
+    x = torch.rand(1, 1, 96, 96).contiguous(memory_format=torch.channels_last)
+    for _ in range(runs):
+        start = time.perf_counter()
+        with torch.inference_mode():
+            for model in lesson.live_models.values():
+                model(x)
+        bare.append((time.perf_counter() - start) * 1000)
+    report("bare inference (the three FCNs one after another, no scores)", bare)
+    ratio("segmentation", refresh, bare)
     lesson.shutdown()
     return 0
 
