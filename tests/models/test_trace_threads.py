@@ -43,3 +43,34 @@ def test_trace_leaves_no_hooks_and_shares_weights():
     weights = {id(p) for p in model.parameters()}
     assert id(conv1.module.weight) in weights
     assert not any(m._forward_hooks for m in model.modules())
+
+
+def test_a_reused_twin_follows_replaced_layers_weights_and_modes():
+    """Twins are kept between traces; a changed model must never be traced through a stale one."""
+    torch.manual_seed(0)
+    model = DigitCNN(conv1=4, conv2=8, hidden=16).eval()
+    x = torch.rand(1, 1, 28, 28)
+    first = trace(model, x)[1]
+    assert torch.equal(trace(model, x)[1], first)  # a spare twin, same answer
+
+    head = model.classifier
+    with torch.no_grad():  # weights changed in place: seen through the shared parameters
+        head[-1].bias += 1.0
+    assert torch.allclose(trace(model, x)[1], first + 1.0)
+
+    head[-1] = torch.nn.Linear(16, 3)  # a layer replaced (transfer learning): a new twin
+    records, logits = trace(model, x)
+    assert logits.shape == (1, 3)
+    assert records[-1].module.weight is head[-1].weight
+
+    head[-1].weight = torch.nn.Parameter(torch.zeros(3, 16))  # a parameter replaced
+    assert torch.equal(trace(model, x)[1], head[-1].bias.detach()[None])
+
+    model.train()  # dropout is active in the twin too: traces differ from one another
+    def dense_input():  # what the first dense layer reads, after dropout
+        return next(r.input for r in trace(model, x)[0] if isinstance(r.module, torch.nn.Linear))
+
+    outputs = [dense_input() for _ in range(6)]
+    assert not all(torch.equal(outputs[0], o) for o in outputs[1:])
+    model.eval()
+    assert torch.equal(dense_input(), dense_input())

@@ -1,0 +1,108 @@
+"""Shared harness of the live-view benchmarks: the real window, real input, real repaints.
+
+A live update is timed from the user's action (a mouse move on the pad, a new
+photo) until the last widget it changed has been repainted by Qt's event loop,
+as on screen: the worker thread runs as in the app, and the GUI thread sleeps
+in an event loop while it waits (no busy loop stealing the interpreter lock).
+Paint events are counted on every widget of the window, so a refresh that
+painted nothing would show up.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from explainer.ui.app import MainWindow, configure_runtime
+
+
+class PaintCounter(QObject):
+    """Counts paint events of the widgets it watches (every widget under a root)."""
+
+    def __init__(self, root: QWidget) -> None:
+        super().__init__()
+        self.count = 0
+        for widget in [root, *root.findChildren(QWidget)]:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def wait_for(signal, timeout_s: float = 10.0) -> bool:
+    """Run an event loop until ``signal`` fires (True) or ``timeout_s`` passes (False)."""
+    loop, fired = QEventLoop(), []
+
+    def done(*_args) -> None:
+        fired.append(True)
+        loop.quit()
+
+    signal.connect(done)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(done)
+    return bool(fired)
+
+
+def flush_paints(counter: PaintCounter, rounds: int = 8) -> tuple[float, int]:
+    """Let the event loop paint until a round paints nothing; (time of the last painting round's end, paints)."""
+    last, painted = time.perf_counter(), 0
+    for _ in range(rounds):
+        before = counter.count
+        QCoreApplication.processEvents()
+        if counter.count == before:
+            break
+        painted += counter.count - before
+        last = time.perf_counter()
+    return last, painted
+
+
+def settle(window: MainWindow, seconds: float = 0.3, limit: float = 60.0) -> None:
+    """Process events until the window has been idle for ``seconds`` (at most ``limit``)."""
+    start = idle_since = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        QCoreApplication.processEvents()
+        now = time.perf_counter()
+        if window.is_busy():
+            idle_since = now
+        elif now - idle_since >= seconds:
+            return
+        time.sleep(0.002)
+
+
+def open_lesson(lesson_id: str, size: tuple[int, int] = (1400, 900), presenter: bool = False, state=None):
+    """(app, window, lesson): the main window at ``size`` showing ``lesson_id``, idle."""
+    app = QApplication.instance() or QApplication(["benchmark"])
+    configure_runtime()
+    window = MainWindow(state)
+    window.resize(*size)
+    window.show()
+    lesson = window.show_lesson(lesson_id)
+    if presenter:
+        window.presenter.set_on(True)
+        window.resize(*size)
+    settle(window)
+    return app, window, lesson
+
+
+class Timed:
+    """Wraps a callable and records each call's duration (ms); ``last`` is the latest."""
+
+    def __init__(self, fn) -> None:
+        self.fn, self.times, self.started, self.ended = fn, [], 0.0, 0.0
+
+    def __call__(self, *args, **kwargs):
+        self.started = time.perf_counter()
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            self.ended = time.perf_counter()
+            self.times.append((self.ended - self.started) * 1000)
+
+    @property
+    def last(self) -> float:
+        return self.times[-1] if self.times else 0.0
