@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...core import format_number
 from .maps import ACTIVATION_CMAP, SIGNED_CMAP, MapsView, colormap
+from ...core.levels import percentile
 
 #: The maps in rows of their own: key, colours, title.
 _STACKED = (("input", ACTIVATION_CMAP, "input channels it reads"),
@@ -25,9 +26,9 @@ _SIDE_BY_SIDE = (("sum", SIGNED_CMAP, "sum of the responses"),
                  ("relu", ACTIVATION_CMAP, "ReLU = the channel (click a pixel)"))
 
 
-def _limit(values: np.ndarray, percentile: float | None = None) -> float:
+def _limit(values: np.ndarray, q: float | None = None) -> float:
     magnitude = np.abs(values)
-    top = float(np.percentile(magnitude, percentile)) if percentile else float(magnitude.max())
+    top = percentile(magnitude, q) if q else float(magnitude.max())
     return top or float(magnitude.max()) or 1.0
 
 

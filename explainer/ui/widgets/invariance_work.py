@@ -17,6 +17,7 @@ import torch
 from ...core.transforms import TransformSettings
 from ...models import ModelLoadError, all_cores, load_model, stages, weights_path
 from ...models.invariance import digit_input, heldout_digits, heldout_photos, photo_input, sweep, sweep_values
+from ...core.levels import percentile
 
 #: What the lab says while the network without pooling has no bundled weights.
 NO_NOPOOL = "the network without pooling is not bundled yet"
@@ -118,7 +119,7 @@ def layer_levels(model, images: np.ndarray, count: int = 20) -> dict[str, float]
     levels: dict[str, float] = {}
     for image in images[:count]:
         for stage in stages(model, torch.from_numpy(network_input(image))[None])[0]:
-            high = float(np.percentile(stage.values, 99.5)) or float(stage.values.max())
+            high = percentile(stage.values, 99.5) or float(stage.values.max())
             levels[stage.key] = max(levels.get(stage.key, 0.0), high)
     return levels
 

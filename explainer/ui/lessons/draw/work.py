@@ -13,6 +13,7 @@ import numpy as np
 from .... import io
 from ....core import looks_inverted
 from ....models import count_parameters, load_model, read_digit
+from ....core.levels import percentile
 
 #: Side of the drawing pad's image (the app state's drawing coordinates).
 PAD_SIDE = 280
@@ -69,7 +70,7 @@ def levels_for(model, images: np.ndarray, count: int = 40) -> dict[str, float]:
     levels: dict[str, float] = {}
     for image in images[:count]:
         for stage in read_digit(model, image).stages:
-            levels[stage.key] = max(levels.get(stage.key, 0.0), float(np.percentile(stage.values, 99.5)))
+            levels[stage.key] = max(levels.get(stage.key, 0.0), percentile(stage.values, 99.5))
     return levels
 
 
@@ -83,7 +84,7 @@ def digit_from_file(path: str, side: int = PAD_SIDE) -> np.ndarray:
     grey = io.to_grayscale(io.load_image(path, max_side=side))
     if looks_inverted(grey):
         grey = 1.0 - grey
-    floor = float(np.percentile(grey, 5))
+    floor = percentile(grey, 5)
     grey = np.clip((grey - floor) / max(1e-6, float(grey.max()) - floor), 0.0, 1.0)
     if float(grey.max()) - float(np.median(grey)) < 0.2:
         raise ValueError("no digit found: the picture is blank or has too little contrast")

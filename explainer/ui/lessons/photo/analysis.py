@@ -14,6 +14,7 @@ from torch import nn
 from .... import io
 from ....core import box_resize, conv2d
 from ....models import folded_conv, load_model, stages
+from ....core.levels import percentile
 
 #: Longest side of the photo shown on screen; larger photos are shrunk in the worker.
 PREVIEW_SIDE = 256
@@ -121,7 +122,7 @@ def analyse_photo(model, image32: np.ndarray) -> dict:
     x = torch.from_numpy(np.ascontiguousarray(image32.transpose(2, 0, 1), dtype=np.float32))[None]
     layer_stages, logits = stages(model, x)
     probabilities = torch.softmax(logits[0], 0).numpy().astype(np.float64)
-    levels = {s.key: float(np.percentile(s.values, 99.5)) or float(s.values.max()) or 1.0 for s in layer_stages}
+    levels = {s.key: percentile(s.values, 99.5) or float(s.values.max()) or 1.0 for s in layer_stages}
     return {"input": image32, "stages": layer_stages, "probabilities": probabilities, "levels": levels}
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ....core import box_resize, conv2d
 from .analysis import make_preview
+from ....core.levels import percentile
 
 #: Channels drawn per layer unless "show every channel" is on (a 512-channel layer would be a sea of tiles).
 CHANNEL_LIMIT = 16
@@ -77,7 +78,7 @@ def color_levels(values: np.ndarray) -> tuple[float, float]:
     if finite.size == 0:
         return (0.0, 1.0)
     magnitude = np.abs(finite)
-    top = float(np.percentile(magnitude, 99.5)) or float(magnitude.max()) or 1.0
+    top = percentile(magnitude, 99.5) or float(magnitude.max()) or 1.0
     return (-top, top) if finite.min() < 0 else (0.0, top)
 
 

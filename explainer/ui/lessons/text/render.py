@@ -14,6 +14,7 @@ from ....core.sequence import rnn_step
 from . import describe as say
 from . import work
 from .state import MODEL_TITLES
+from ....core.levels import percentile
 
 #: Colour bound of W x_t, U h_{t−1}, b and their sum: tanh is almost flat beyond ±3.
 PRE_ACTIVATION_LIMIT = 3.0
@@ -34,7 +35,7 @@ class TabRendering:
     def set_levels(self, bundle: work.Bundle) -> None:
         """Fix every colour scale from the networks (once, when they are loaded)."""
         self.convolution.strip.set_levels((0.0, bundle.levels["activation"]))
-        kernel = float(np.percentile(np.abs(bundle.conv_w), 99.5)) or 1.0
+        kernel = percentile(np.abs(bundle.conv_w), 99.5) or 1.0
         embedding = bundle.levels["embedding"]
         self.convolution.window.set_levels({"kernel": (-kernel, kernel),
                                             "window": (-embedding["imdb_cnn"], embedding["imdb_cnn"]),

@@ -21,6 +21,7 @@ from ....models.text import TextCNN, TextReading, load_text_models, read_text, r
 from ....models.trace import private_twin
 from .reviews import bundled_reviews
 from .state import MODEL_CHOICES, MODEL_TITLES
+from ....core.levels import percentile
 
 #: How many held-out reviews fix the colour scale of the convolution's activations.
 LEVEL_REVIEWS = 24
@@ -141,9 +142,9 @@ def load_bundle() -> Bundle:
         reviews = ()
     activations = [read_text(r.text, {"imdb_cnn": cnn}, vocabulary).readings["imdb_cnn"].activations
                    for r in reviews[:LEVEL_REVIEWS]]
-    top = float(np.percentile(np.concatenate([a.ravel() for a in activations]), 99.5)) if activations else 1.0
+    top = percentile(np.concatenate([a.ravel() for a in activations]), 99.5) if activations else 1.0
     levels = {"activation": top if top > 0 else 1.0,
-              "embedding": {name: float(np.percentile(np.abs(t[2:]), 99.5)) or 1.0 for name, t in tables.items()}}
+              "embedding": {name: percentile(np.abs(t[2:]), 99.5) or 1.0 for name, t in tables.items()}}
     map_words = loaded["map_words"]
     return Bundle(models=models, vocabulary=vocabulary, maps=loaded["maps"], map_words=map_words,
                   map_index={str(word): i for i, word in enumerate(map_words)},

@@ -1,0 +1,48 @@
+"""The top of a colour scale: a high percentile of a layer's values, computed quickly.
+
+A lesson colours each layer from 0 up to its 99.5th percentile, so that one hot
+pixel does not turn the rest of the layer dark. ``np.percentile`` spends about
+0.1 ms per call in Python bookkeeping, which adds up to over a millisecond per
+photo for a dozen layers; :func:`percentile` selects the two neighbours with one
+``np.partition`` and interpolates them exactly as NumPy's default ("linear")
+method does, so the colours are unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def percentile(values, q: float) -> float:
+    """The ``q``-th percentile (0–100) of every value in ``values``, equal to ``float(np.percentile(values, q))``.
+
+    Raises ``ValueError`` for an empty input, a ``q`` outside [0, 100], or NaN values
+    (a colour scale of NaN means nothing).
+    """
+    flat = np.asarray(values)
+    if flat.dtype.kind not in "fiu":
+        raise ValueError(f"percentile needs numbers, got {flat.dtype}")
+    flat = flat.ravel()
+    n = flat.size
+    if n == 0:
+        raise ValueError("percentile of no values")
+    if not 0.0 <= float(q) <= 100.0 or math.isnan(float(q)):
+        raise ValueError(f"q must be between 0 and 100, got {q}")
+    virtual = (n - 1) * np.true_divide(float(q), 100)
+    if virtual >= n - 1:
+        below = above = n - 1
+    else:
+        below = int(math.floor(virtual))
+        above = below + 1
+    picked = np.partition(flat, (below, above) if above != below else below)
+    a, b = picked[below], picked[above]
+    if flat.dtype.kind == "f" and (np.isnan(a) or np.isnan(b) or np.isnan(picked[-1])):
+        raise ValueError("percentile of values that include NaN")
+    # NumPy's arithmetic step by step: the weight is a Python float, so float32 values interpolate in float32.
+    t = float(virtual - below)
+    difference = b - a
+    if t >= 0.5:
+        return float(b - difference * (1 - t))
+    return float(a + difference * t)

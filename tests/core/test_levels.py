@@ -1,0 +1,36 @@
+"""The fast percentile equals NumPy's for every kind of input the lessons give it."""
+
+import numpy as np
+import pytest
+
+from explainer.core.levels import percentile
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.uint8])
+@pytest.mark.parametrize("q", [0, 5, 50, 99.5, 100, 37.25])
+def test_percentile_equals_numpy(dtype, q):
+    rng = np.random.default_rng(int(q * 10) + np.dtype(dtype).itemsize)
+    for size in (1, 2, 3, 7, 100, 1001, 24 * 32 * 32):
+        raw = rng.standard_exponential(size) * 50
+        values = raw.astype(dtype)
+        assert percentile(values, q) == float(np.percentile(values, q)), (size, q, dtype)
+
+
+def test_percentile_of_maps_with_ties_and_negative_values():
+    rng = np.random.default_rng(1)
+    maps = np.maximum(rng.normal(size=(24, 16, 16)), 0).astype(np.float32)  # ReLU maps: many exact zeros
+    for q in (1, 50, 99.5):
+        assert percentile(maps, q) == float(np.percentile(maps, q))
+    signed = rng.normal(size=(3, 5)).astype(np.float32) * 1e-20
+    assert percentile(signed, 99.5) == float(np.percentile(signed, 99.5))
+
+
+def test_percentile_refuses_what_has_no_percentile():
+    with pytest.raises(ValueError, match="no values"):
+        percentile(np.zeros(0), 50)
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        percentile(np.ones(3), 101)
+    with pytest.raises(ValueError, match="NaN"):
+        percentile(np.array([1.0, np.nan, 2.0]), 50)
+    with pytest.raises(ValueError, match="numbers"):
+        percentile(np.array(["a", "b"]), 50)
