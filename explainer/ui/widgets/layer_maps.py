@@ -72,6 +72,7 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
         self._views: dict[str, MapsView] = {}
         self._layers: dict[str, LayerMaps] = {}
         self._layout_key: list[tuple[str, int | None]] = []
+        self._fitted: tuple | None = None  # what the last fit was made for (sizes and shapes, not values)
         self._marked: tuple[str | None, int] = (None, 0)
         self.tile = 0
         self.ci.setContentsMargins(*(self.MARGIN,) * 4)
@@ -105,6 +106,7 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
 
     def _rebuild(self, layers: list[LayerMaps]) -> None:
         self.clear()
+        self._fitted = None
         for view in self._views.values():
             view.deleteLater()
         self._titles.clear()
@@ -131,7 +133,13 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
             return
         width = self.viewport().width() - 2 * self.MARGIN - 4
         height = self.viewport().height() - 2 * self.MARGIN - 4
-        titles = sum(self._titles[layer.key].minimumHeight() for layer in layers)
+        title_heights = tuple(self._titles[layer.key].minimumHeight() for layer in layers)
+        fitted = (width, height, title_heights,
+                  tuple((layer.key, layer.columns, _as_maps(layer.values).shape) for layer in layers))
+        if fitted == self._fitted and not show:
+            return  # another photo through the same network at the same size: the same fit (and no relayout)
+        self._fitted = fitted
+        titles = sum(title_heights)
         fixed = {layer.key: self._strip_height(layer, width) for layer in layers if layer.columns is not None}
         tiled = [(layer.key, _as_maps(layer.values).shape[0]) for layer in layers if layer.columns is None]
         room = height - titles - sum(fixed.values()) - self.SPACING * (2 * len(layers) - 1)
