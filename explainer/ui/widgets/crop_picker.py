@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSignalBlocker, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from .fast_image import FastImageItem
+
 
 class CropPicker(QWidget):
     """A (small) picture with an orange square the user drags, and the square's side.
@@ -36,7 +38,7 @@ class CropPicker(QWidget):
         self.view.setFixedHeight(170)
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.box.setMouseEnabled(False, False)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = FastImageItem(axisOrder="row-major")
         self.box.addItem(self.image)
         # A plain ROI: RectROI adds a scale handle, and removing it before the ROI is in a scene leaves
         # the handle drawn (a cyan square on the corner). The side is set from the spin box only.

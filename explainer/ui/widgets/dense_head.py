@@ -13,13 +13,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFont, QFontMetricsF
 
+from .fast_image import FastImageItem
 from .maps import ACTIVATION_CMAP, SIGNED_CMAP, MapsView, colormap
 
 
 def _strip_view(layout: pg.GraphicsLayout, row: int, cmap: str, invert: bool = False):
     view = layout.addViewBox(row=row, col=0, colspan=3, enableMenu=False, invertY=invert)
     view.setMouseEnabled(False, False)
-    image = pg.ImageItem(axisOrder="row-major")
+    image = FastImageItem(axisOrder="row-major")
     image.setColorMap(colormap(cmap))
     view.addItem(image)
     return view, image
@@ -63,7 +64,7 @@ class DenseHeadView(pg.GraphicsLayoutWidget):
         self._tick_font = QFont(self.font())  # set, not inherited, so the labels' height is known
         self.w2_plot.getAxis("left").setStyle(tickFont=self._tick_font)
         self.w2_plot.setLabel("bottom", "hidden neuron")
-        self.w2_image = pg.ImageItem(axisOrder="row-major")
+        self.w2_image = FastImageItem(axisOrder="row-major")
         self.w2_image.setColorMap(colormap(SIGNED_CMAP))
         self.w2_plot.addItem(self.w2_image)
         self.w2_bar = pg.ColorBarItem(colorMap=colormap(SIGNED_CMAP), values=(-1, 1), interactive=False, width=10,

@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from .fast_image import FastImageItem
 from .maps import SIGNED_CMAP, colormap
 
 #: Height of one row label on a vertical word axis (pixels).
@@ -62,7 +63,7 @@ class EmbeddingLookup(QWidget):
         self.table_view.setFixedWidth(170)  # the whole table is context: the picked rows get the room
         self.table_plot = _fixed_plot("", "", "dim.")
         self.table_plot.invertY(True)
-        self.table_image = pg.ImageItem(axisOrder="row-major")
+        self.table_image = FastImageItem(axisOrder="row-major")
         self.table_image.setColorMap(cmap)
         self.table_plot.addItem(self.table_image)
         self.picks = pg.PlotDataItem([], [], connect="pairs", pen=pg.mkPen("#000000", width=1.2))
@@ -73,7 +74,7 @@ class EmbeddingLookup(QWidget):
         self.rows_plot.invertY(True)
         self.rows_plot.showAxis("right")
         self.rows_plot.getAxis("right").setWidth(86)
-        self.rows_image = pg.ImageItem(axisOrder="row-major")
+        self.rows_image = FastImageItem(axisOrder="row-major")
         self.rows_image.setColorMap(cmap)
         self.rows_plot.addItem(self.rows_image)
         self.bar = pg.ColorBarItem(colorMap=cmap, values=(-1, 1), interactive=False, width=10)

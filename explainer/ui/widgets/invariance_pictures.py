@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from .fast_image import FastImageItem
 from .maps import SIGNED_CMAP, ClickableImageItem, cache_axes, colormap
 from .panels import ImageView, PanelGrid
 
@@ -120,7 +121,7 @@ class OcclusionMapView(pg.GraphicsLayoutWidget):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
         self.picture = ImageView(title, frame=True)
-        self.heat = pg.ImageItem(axisOrder="row-major")
+        self.heat = FastImageItem(axisOrder="row-major")
         self.heat.setLookupTable(heat_lookup())
         self.heat.setZValue(2)
         self.picture.view.addItem(self.heat)

@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from .fast_image import FastImageItem
 from .maps import SIGNED_CMAP, ClickableImageItem, colormap, outline
 from .matrix_grid import MatrixGrid
 
@@ -75,7 +76,7 @@ class KernelCard(QFrame):
         self.bar.setImageItem(self.map_image)
         self.plots.addItem(self.bar, row=0, col=1)
         self.pool_view = self._view(2)
-        self.pool_image = pg.ImageItem(axisOrder="row-major")
+        self.pool_image = FastImageItem(axisOrder="row-major")
         self.pool_image.setColorMap(colormap(SIGNED_CMAP))
         self.pool_view.addItem(self.pool_image)
         self.plots.ci.layout.setColumnStretchFactor(0, 2)

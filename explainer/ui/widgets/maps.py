@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QMenu
 
 from ...core.formatting import format_grid
+from .fast_image import FastImageItem
 
 #: Sequential, colour-blind-safe map for values that start at 0 (ReLU outputs, pixels).
 ACTIVATION_CMAP = "viridis"
@@ -63,11 +64,13 @@ class Mosaic:
 
     def tile(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
         """Arrange (C, H, W) values into the mosaic; gaps hold ``fill``."""
-        out = np.full(self.shape, fill, dtype=np.float32)
-        for channel in range(self.channels):
-            top, left = self.origin(channel)
-            out[top : top + self.height, left : left + self.width] = values[channel]
-        return out
+        h, w, gap = self.height, self.width, self.gap
+        # One block per tile, (rows, h + gap, columns, w + gap): a single copy puts every channel in place.
+        blocks = np.full((self.rows * self.columns, h + gap, w + gap), fill, dtype=np.float32)
+        blocks[: self.channels, :h, :w] = values[: self.channels]
+        grid = blocks.reshape(self.rows, self.columns, h + gap, w + gap).transpose(0, 2, 1, 3)
+        rows, cols = self.shape
+        return np.ascontiguousarray(grid.reshape(self.rows * (h + gap), self.columns * (w + gap))[:rows, :cols])
 
     def locate(self, y: float, x: float) -> tuple[int, int, int] | None:
         """(channel, row, col) under mosaic point (y, x), or None in a gap or outside."""
@@ -83,7 +86,7 @@ class Mosaic:
         return channel, in_r, in_c
 
 
-class ClickableImageItem(pg.ImageItem):
+class ClickableImageItem(FastImageItem):
     """An ImageItem that reports clicks and hovers in image (x=column, y=row) coordinates.
 
     A right-click offers "Copy values as text": the numbers under the pointer (the whole image, or

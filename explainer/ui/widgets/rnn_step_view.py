@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
+from .fast_image import FastImageItem
 from .maps import SIGNED_CMAP, colormap
 
 #: (attribute of the step, row title), top to bottom.
@@ -49,7 +50,7 @@ class RNNStepView(pg.GraphicsLayoutWidget):
             plot.hideButtons()
             plot.hideAxis("left")
             plot.hideAxis("bottom")
-            image = pg.ImageItem(axisOrder="row-major")
+            image = FastImageItem(axisOrder="row-major")
             image.setColorMap(cmap)
             plot.addItem(image)
             self.images[key], self.plots[key] = image, plot

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
+from .fast_image import FastImageItem
 from .maps import SIGNED_CMAP, colormap
 
 PARTS = (("kernel", "kernel w (k × d), the same at every word"),
@@ -43,7 +44,7 @@ class WindowProducts(pg.GraphicsLayoutWidget):
         self.images, self.titles, self.values = {}, {}, {}
         self.levels = {key: (-1.0, 1.0) for key, _ in PARTS}
         for key, title in PARTS:
-            image = pg.ImageItem(axisOrder="row-major")
+            image = FastImageItem(axisOrder="row-major")
             image.setColorMap(cmap)
             self.plot.addItem(image)
             text = pg.TextItem(title, color="#000000", anchor=(0, 1))

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from .... import io
 from ....core import KERNELS, format_number, window_cells
 from ...state import AppState, Commands
+from ...widgets.fast_image import FastImageItem
 from ...widgets.kernel_card import KernelCard
 from ...widgets.maps import SIGNED_CMAP, colormap
 from ...widgets.panels import ImageView
@@ -140,7 +141,7 @@ class FeatureMapsLesson(Lesson):
         self.input_widget.setMinimumSize(260, 260)
         self.input = ImageView()
         self.input_widget.addItem(self.input.view)
-        self.stamp = pg.ImageItem(axisOrder="row-major")
+        self.stamp = FastImageItem(axisOrder="row-major")
         self.stamp.setColorMap(colormap(SIGNED_CMAP))
         self.stamp.setOpacity(0.85)
         self.stamp.setZValue(5)
