@@ -62,32 +62,38 @@ def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[LayerRecord], torch.T
     # ``model`` itself: another thread may be running or tracing the same model, and hooks registered
     # on it would record that thread's layers too.
     with _borrowed_twin(model) as twin:
-        return _trace(twin, x)
+        return twin.convlens_trace(x)
 
 
-def _trace(model: nn.Module, x: torch.Tensor) -> tuple[list[LayerRecord], torch.Tensor]:
-    records: list[LayerRecord] = []
-    handles = []
-    names = {module: name for name, module in model.named_modules()}
+class _Recorder:
+    """Forward hooks on every leaf of a twin, registered once; they record while a trace runs."""
 
-    def hook(module, inputs, output):
-        if isinstance(output, torch.Tensor):
-            params = sum(p.numel() for p in module.parameters(recurse=False))
-            trainable = sum(p.numel() for p in module.parameters(recurse=False) if p.requires_grad)
-            first = inputs[0].detach() if inputs and isinstance(inputs[0], torch.Tensor) else None
-            records.append(LayerRecord(names.get(module, type(module).__name__), module, output.detach(), params,
-                                       trainable, first))
+    def __init__(self, twin: nn.Module) -> None:
+        self.twin = twin
+        self.records: list[LayerRecord] | None = None
+        self.names = {module: name for name, module in twin.named_modules()}
+        for module in twin.modules():
+            if not list(module.children()):
+                module.register_forward_hook(self._hook)
 
-    for module in model.modules():
-        if not list(module.children()):
-            handles.append(module.register_forward_hook(hook))
-    try:
-        with torch.no_grad():
-            output = model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
-    return records, output
+    def _hook(self, module, inputs, output) -> None:
+        if self.records is None or not isinstance(output, torch.Tensor):
+            return
+        own = list(module.parameters(recurse=False))  # counted now: freezing a layer changes what trains
+        params = sum(p.numel() for p in own)
+        trainable = sum(p.numel() for p in own if p.requires_grad)
+        first = inputs[0].detach() if inputs and isinstance(inputs[0], torch.Tensor) else None
+        self.records.append(LayerRecord(self.names.get(module, type(module).__name__), module, output.detach(),
+                                        params, trainable, first))
+
+    def __call__(self, x: torch.Tensor) -> tuple[list[LayerRecord], torch.Tensor]:
+        self.records = records = []
+        try:
+            with torch.no_grad():
+                output = self.twin(x)
+        finally:
+            self.records = None
+        return records, output
 
 
 def private_twin(model: nn.Module) -> nn.Module:
@@ -126,6 +132,7 @@ def _borrowed_twin(model: nn.Module) -> Iterator[nn.Module]:
         twin = entry[1].pop() if entry[1] else None
     if twin is None:
         twin = private_twin(model)
+        twin.convlens_trace = _Recorder(twin)  # hooks registered once per twin, not per trace
     try:
         yield twin
     finally:

@@ -177,6 +177,8 @@ class DrawingPad(QWidget):
 
     def set_overlay(self, rect: QRectF | None) -> None:
         """Outline a region of the pad (pad coordinates), e.g. a receptive field; None removes it."""
+        if rect == self._overlay:
+            return  # the same field again: nothing to repaint
         self._overlay = rect
         self.update()
 
