@@ -337,8 +337,10 @@ class PhotoLesson(Lesson):
     def _request_detail(self) -> None:
         self.detail = self.pixel_numbers = None
         self._wanted_detail = None
-        self.send_button.setEnabled(False)
         selection = self.state.selection
+        done = self.shown["breakdown"] if self.shown is not None else None
+        if done is None or done[0] != selection:  # shown at once below otherwise: no off-and-on flicker
+            self.send_button.setEnabled(False)
         if self.shown is None:
             return self.detail_view.show_message("The channel detail appears once a photo has been read.")
         if selection is None:
@@ -353,7 +355,7 @@ class PhotoLesson(Lesson):
             count = stage.values.shape[0]
             return self.detail_view.show_message(f"{key} has {count} channels (0 to {count - 1}); there is no "
                                                  f"channel {channel}.")
-        done = self.shown["breakdown"]  # worked out with the photo, if this channel was open then
+        # ``done``: worked out with the photo, if this channel was open then
         if done is not None and done[0] == selection:
             return self._show_breakdown(self.shown, selection, done[1])
         self._wanted_detail = (self.shown, selection)
