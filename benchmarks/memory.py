@@ -4,9 +4,10 @@ Run: QT_QPA_PLATFORM=offscreen python benchmarks/memory.py [EPOCHS]
 
 Opens the main window at 1400×900, shows each lesson in the lecture's order and
 waits until it is idle (its model loaded, its first picture drawn), printing the
-resident memory (RSS) after each. Then trains the network lesson's default digit
-model live (the lesson's own settings; EPOCHS, default 3, keeps the run short) and
-prints the RSS when the run ends and after a second of idle time.
+resident memory (RSS) after each and what the lesson added. Then trains the network
+lesson's default digit model live (the lesson's own settings; EPOCHS, default 3, keeps
+the run short), says whether the run produced a model, and prints the RSS when the run
+ends and after a second of idle time.
 Targets (issue 18): at most 450 MB with every lesson open; under 500 MB after training.
 """
 
@@ -20,7 +21,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QCoreApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication, QPushButton  # noqa: E402
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton  # noqa: E402
 
 from explainer.ui.app import MainWindow, configure_runtime  # noqa: E402
 from explainer.ui.lessons import LESSON_IDS  # noqa: E402
@@ -53,11 +54,14 @@ def main(epochs: int = 3) -> None:
     window.resize(1400, 900)
     window.show()
     settle(window)
-    print(f"window shown: {rss_mb():.0f} MB")
+    before = rss_mb()
+    print(f"window shown: {before:.0f} MB")
     for lesson_id in LESSON_IDS:
         window.show_lesson(lesson_id)
         settle(window)
-        print(f"  + {lesson_id:<13} {rss_mb():.0f} MB")
+        now = rss_mb()
+        print(f"  + {lesson_id:<13} {now:.0f} MB  (+{now - before:.0f})")
+        before = now
     gc.collect()
     settle(window)
     all_open = rss_mb()
@@ -74,7 +78,10 @@ def main(epochs: int = 3) -> None:
         QCoreApplication.processEvents()
         peak = max(peak, rss_mb())
         time.sleep(0.02)
-    print(f"live training ({epochs} epochs, {time.perf_counter() - start:.0f} s): peak {peak:.0f} MB, "
+    status = network.findChild(QLabel, "trainingStatus")
+    said = status.text() if status is not None else ""
+    outcome = "still running after 600 s" if not finished else "a trained model" if finished[0] else f"no model: {said}"
+    print(f"live training ({epochs} epochs, {time.perf_counter() - start:.0f} s, {outcome}): peak {peak:.0f} MB, "
           f"at the end {rss_mb():.0f} MB")
     gc.collect()
     settle(window, 1.0)

@@ -34,6 +34,7 @@ import os
 import pathlib
 import re
 import struct
+import threading
 import warnings
 import zlib
 
@@ -385,12 +386,38 @@ def load_preset(name: str) -> dict:
 
 
 def heldout_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The bundled held-out MNIST digits: images (N, 28, 28) float32 in [0, 1] and labels (N,)."""
+    """The bundled held-out MNIST digits: images (N, 28, 28) float32 in [0, 1] and labels (N,).
+
+    Every caller gets the same two arrays, read-only (five lessons use them: one copy in
+    memory, and a random scene does not read the file again); copy them to change them.
+    """
     path = assets_dir() / "samples" / "mnist_heldout.npz"
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    if stat is None or not path.is_file():
         return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64)
-    with np.load(path) as data:
-        return data["images"].astype(np.float32) / 255.0, data["labels"].astype(np.int64)
+    return _read_heldout_digits(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+_HELDOUT_LOCK = threading.Lock()
+_heldout_cache: tuple = (None, None)
+
+
+def _read_heldout_digits(path: str, mtime_ns: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The digits in ``path``, read once per version of the file (its time and size are the key)."""
+    global _heldout_cache
+    key = (path, mtime_ns, size)
+    with _HELDOUT_LOCK:
+        if _heldout_cache[0] == key:
+            return _heldout_cache[1]
+        with np.load(path) as data:
+            images, labels = data["images"].astype(np.float32) / 255.0, data["labels"].astype(np.int64)
+        images.flags.writeable = False
+        labels.flags.writeable = False
+        _heldout_cache = (key, (images, labels))
+        return images, labels
 
 
 def heldout_photos() -> tuple[np.ndarray, np.ndarray]:

@@ -152,3 +152,15 @@ def test_bundled_samples_load():
     for path in samples.values():
         arr = io.load_image(path)
         assert arr.ndim == 3 and min(arr.shape[:2]) >= 64
+
+
+def test_heldout_digits_are_read_once_and_shared_read_only():
+    images, labels = io.heldout_digits()
+    assert images.dtype == np.float32 and images.shape[1:] == (28, 28) and len(images) == len(labels) > 0
+    assert 0.0 <= images.min() and images.max() <= 1.0
+    again, again_labels = io.heldout_digits()
+    assert again is images and again_labels is labels  # one copy for every lesson
+    with pytest.raises(ValueError, match="read-only"):
+        images[0, 0, 0] = 1.0  # a caller that wants to change them must copy them
+    with np.load(io.assets_dir() / "samples" / "mnist_heldout.npz") as stored:
+        np.testing.assert_array_equal(images, stored["images"].astype(np.float32) / 255.0)

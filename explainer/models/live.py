@@ -30,7 +30,12 @@ ASSETS = pathlib.Path(__file__).resolve().parents[2] / "assets" / "samples"
 
 @dataclass
 class DigitData:
-    """Digits for live training: (N, 1, 28, 28) float tensors in [0, 1] and int64 labels."""
+    """Digits for live training: (N, 1, 28, 28) images and int64 labels.
+
+    The images are uint8 grey levels 0–255 as the files store them (a quarter of the memory of
+    floats: the app holds them for as long as the network lesson is open, while each run trains
+    in its own process) or floats in [0, 1]; :meth:`floats` gives the float form training reads.
+    """
 
     x_train: torch.Tensor
     y_train: torch.Tensor
@@ -42,9 +47,27 @@ class DigitData:
         n = min(n_train, len(self.x_train))
         return DigitData(self.x_train[:n], self.y_train[:n], self.x_val, self.y_val, self.source)
 
+    def floats(self) -> "DigitData":
+        """The same digits with float32 images in [0, 1] (itself when they already are floats)."""
+        if not (_is_grey_levels(self.x_train) or _is_grey_levels(self.x_val)):
+            return self
+        return DigitData(_as_floats(self.x_train), self.y_train, _as_floats(self.x_val), self.y_val, self.source)
+
+
+def _is_grey_levels(x: torch.Tensor) -> bool:
+    return x.dtype == torch.uint8
+
+
+def _as_floats(x: torch.Tensor) -> torch.Tensor:
+    return x.float().div_(255.0) if _is_grey_levels(x) else x
+
 
 def _tensor(images: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(images, dtype=np.float32))[:, None]
+    """(N, 28, 28) digits, uint8 0–255 or floats in [0, 1] (stored at 1/255 steps), as (N, 1, 28, 28) uint8."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        images = np.rint(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return torch.from_numpy(np.ascontiguousarray(images))[:, None]
 
 
 def bundled_digits() -> DigitData | None:
@@ -53,8 +76,8 @@ def bundled_digits() -> DigitData | None:
     if not (train.is_file() and val.is_file()):
         return None
     with np.load(train) as t, np.load(val) as v:
-        return DigitData(_tensor(t["images"] / 255.0), torch.from_numpy(t["labels"].astype(np.int64)),
-                         _tensor(v["images"] / 255.0), torch.from_numpy(v["labels"].astype(np.int64)),
+        return DigitData(_tensor(t["images"]), torch.from_numpy(t["labels"].astype(np.int64)),
+                         _tensor(v["images"]), torch.from_numpy(v["labels"].astype(np.int64)),
                          "bundled sample: 2,000 training + 300 validation digits")
 
 
@@ -169,7 +192,7 @@ def train_digits(settings: TrainSettings, data: DigitData, snapshot_every: int =
     check_training(settings, data)
     torch.manual_seed(settings.seed)
     model = DigitCNN(**settings.model_config())
-    data = data.subset(settings.train_digits)
+    data = data.subset(settings.train_digits).floats()
     augment = augment_digits if settings.augment else None
     last = None
     for progress in fit(model, data.x_train, data.y_train, data.x_val, data.y_val, epochs=settings.epochs,
@@ -235,6 +258,7 @@ def transfer(base: nn.Module, task: str, head: str, data: DigitData, epochs: int
         ``model`` (a copy of ``base`` with the new head), ``trained`` and
         ``frozen`` parameter counts, ``classes`` and ``head``.
     """
+    data = data.floats()
     torch.manual_seed(seed)
     model = copy.deepcopy(base).eval()
     for p in model.parameters():

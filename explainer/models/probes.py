@@ -42,8 +42,10 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = 300,
     for start in range(0, len(x), batch_size):
         if cancelled():
             return None
-        chunk = torch.from_numpy(np.ascontiguousarray(x[start : start + batch_size], dtype=np.float32))
-        out.append(torch.softmax(model(chunk), dim=1).numpy())
+        chunk = np.ascontiguousarray(x[start : start + batch_size], dtype=np.float32)
+        if not chunk.flags.writeable:  # torch shares only writable memory (the held-out digits are read-only)
+            chunk = chunk.copy()
+        out.append(torch.softmax(model(torch.from_numpy(chunk)), dim=1).numpy())
     return np.concatenate(out).astype(np.float64)
 
 

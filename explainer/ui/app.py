@@ -606,14 +606,21 @@ def configure_runtime() -> None:
     torch and numpy's BLAS: one thread each, which keeps live inference from the GUI's
     worker threads fast (see :mod:`explainer.models.runtime`). torch is not imported here
     (it takes about a second): its thread count is set when it is first imported.
+    linecache keeps only the last few source files (:func:`~explainer.runtime_memory.keep_source_cache_small`),
+    and plots paint their plain backgrounds without a cached pixmap (:func:`.memory.plain_view_backgrounds`).
     """
     import os
 
     import pyqtgraph as pg
 
     from .. import INTERACTIVE_THREADS_ENV
+    from ..runtime_memory import keep_source_cache_small
+    from .memory import plain_view_backgrounds
 
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
+    # PySide6's import hook reads every module imported after it into linecache (about 20 MB for torch alone).
+    keep_source_cache_small()
+    plain_view_backgrounds()  # no pixmap per plot only to repaint its plain background (14 MB in all)
     os.environ[INTERACTIVE_THREADS_ENV] = "1"
     if "explainer.models" in sys.modules:  # torch is already in (tests, benchmarks): set it now
         sys.modules["explainer.models"].use_interactive_threads()

@@ -31,6 +31,8 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import WorkerBase, create_worker
 
+from .memory import memory_releaser, release_memory_soon
+
 
 @dataclass(frozen=True)
 class WorkResult:
@@ -98,7 +100,11 @@ def generator_worker(fn: Callable, *args, **kwargs):
     ``errored(WorkFailed)`` followed by ``finished``; it is never re-raised to
     ``sys.excepthook`` (the view reports it). Connect the signals, then call ``start()``.
     """
-    return create_worker(_reporting, fn, args, kwargs, _start_thread=False, _ignore_errors=True)
+    worker = create_worker(_reporting, fn, args, kwargs, _start_thread=False, _ignore_errors=True)
+    releaser = memory_releaser()
+    if releaser is not None:  # a run frees its buffers and reports when it ends: hand them back
+        worker.finished.connect(releaser.requested)
+    return worker
 
 
 def _call_tagged(request: int, context: Any, fn: Callable, args: tuple, kwargs: dict) -> WorkResult:
@@ -235,6 +241,7 @@ class LatestOnlyRunner(QObject):
             self._start(job)
         elif not self._line.closed:
             self.busy_changed.emit(False)
+            release_memory_soon()  # what the work freed goes back once the burst of work is over
 
     def shutdown(self, timeout_ms: int = 0) -> None:
         """Drop waiting work and stop delivering results, at once.

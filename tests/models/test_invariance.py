@@ -28,7 +28,7 @@ def digit_model(request):
 def direct_accuracy(model, x):
     labels = x[1]
     with torch.no_grad():
-        return float((model(torch.from_numpy(x[0])).argmax(1).numpy() == labels).mean())
+        return float((model(torch.from_numpy(np.array(x[0]))).argmax(1).numpy() == labels).mean())
 
 
 def test_sweep_at_no_shift_is_the_plain_held_out_accuracy(digits, digit_model):

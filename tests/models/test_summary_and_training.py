@@ -7,7 +7,8 @@ from torch import nn
 
 from explainer.models import MODEL_NAMES, load_model, weights_path
 from explainer.models.summary import format_summary, summarize, totals
-from explainer.models.live import TrainSettings, bundled_digits, folder_digits, task_labels, train_digits, transfer
+from explainer.models.live import (ASSETS, TrainSettings, bundled_digits, folder_digits, task_labels, train_digits,
+                                   transfer)
 
 INPUTS = {"mnist": (1, 1, 28, 28), "mnist_nopool": (1, 1, 28, 28), "cifar10": (1, 3, 32, 32),
           "fcn32s": (1, 1, 96, 96), "fcn16s": (1, 1, 96, 96), "fcn8s": (1, 1, 96, 96)}
@@ -75,7 +76,7 @@ def test_short_training_lowers_the_loss_and_reports(digits):
     done = reports[-1]
     assert done.kind == "done" and isinstance(done.extra["model"], nn.Module)
     untrained = torch.nn.functional.cross_entropy(
-        type(done.extra["model"])(**settings.model_config()).eval()(digits.x_val), digits.y_val).item()
+        type(done.extra["model"])(**settings.model_config()).eval()(digits.floats().x_val), digits.y_val).item()
     assert done.val_loss < untrained - 0.3
 
 
@@ -116,12 +117,28 @@ def test_task_labels():
         task_labels("cats vs dogs", y)
 
 
+def test_digits_are_held_as_grey_levels_and_trained_on_as_floats(digits):
+    assert digits.x_train.dtype == torch.uint8 and digits.x_val.dtype == torch.uint8  # a quarter of float32's memory
+    with np.load(ASSETS / "mnist_train_subset.npz") as stored:
+        expected = stored["images"].astype(np.float32) / 255.0
+    floats = digits.floats()
+    assert floats.x_train.dtype == torch.float32 and tuple(floats.x_train.shape) == (len(expected), 1, 28, 28)
+    np.testing.assert_array_equal(floats.x_train[:, 0].numpy(), expected)
+    assert floats.floats() is floats  # already floats: nothing is copied
+    assert floats.y_train is digits.y_train
+
+
 def test_folder_digits(shared_data, tmp_path):
     data = folder_digits(shared_data / "mnist")
     assert len(data.x_train) == 9000 and len(data.x_val) == 1000
     with pytest.raises(ValueError, match="no MNIST training files"):
         folder_digits(tmp_path)
     assert np.isfinite(data.x_train.numpy()).all()
+    from explainer.data.readers import load_mnist
+
+    images, _labels = load_mnist("train", shared_data / "mnist")
+    train = np.random.default_rng(0).permutation(len(images))[1000:]  # folder_digits' split (seed 0, 1 in 10)
+    np.testing.assert_array_equal(data.floats().x_train[:, 0].numpy(), images[train])  # grey levels lose nothing
 
 
 def test_type_names_of_torch_subclasses_and_custom_layers():

@@ -160,7 +160,7 @@ def test_a_sweep_draws_17_points_and_says_what_they_show(qtbot, draw_lab):
     assert len(xs) == 17 and xs[0] == -8 and xs[-1] == 8
     data = lab.sweep_data
     with torch.no_grad():
-        read = data["models"]["mnist"](torch.from_numpy(data["images"][:, None])).argmax(1).numpy()
+        read = data["models"]["mnist"](torch.from_numpy(np.array(data["images"][:, None]))).argmax(1).numpy()
     assert ys[8] == pytest.approx(100 * np.mean(read == data["labels"]))  # no shift: the plain held-out accuracy
     assert ys.min() < ys[8]  # an 8 px shift without centring costs accuracy
     note = lab.sweep.note.text()

@@ -235,11 +235,16 @@ def test_loaded_picture_has_no_ground_truth(qtbot, lesson, tmp_path):
 
 
 def test_live_copies_predict_what_the_bundled_fcns_do(qtbot, lesson):
+    from explainer.models import load_model
+
+    trained = {variant: load_model(variant) for variant in VARIANTS}
+    assert lesson.models is lesson.live_models  # one copy of each network is kept
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for model in lesson.models.values() for m in model.modules())
     rng = np.random.default_rng(11)
     for _ in range(3):
         image, truth, _ = make_scene(lesson.digits, lesson.digit_labels, rng)
         live = segment(lesson.live_models, image, truth)["variants"]
-        bundled = segment(lesson.models, image, truth)["variants"]
+        bundled = segment(trained, image, truth)["variants"]
         for variant in VARIANTS:
             assert (live[variant]["pred"] == bundled[variant]["pred"]).mean() > 0.999
             assert live[variant]["miou"] == pytest.approx(bundled[variant]["miou"], abs=0.01)

@@ -118,7 +118,7 @@ def _trace_head(model, digit: np.ndarray) -> tuple[dict, np.ndarray]:
     import torch
 
     twin = private_twin(model).eval()  # never switch the caller's model out of training mode
-    x = torch.from_numpy(np.asarray(digit, dtype=np.float32))[None, None]
+    x = torch.from_numpy(np.array(digit, dtype=np.float32))[None, None]  # a copy: held-out digits are read-only
     layer_stages, logits = stages(twin, x)
     by_key = {stage.key: stage for stage in layer_stages}
     keys = [stage.key for stage in layer_stages]

@@ -55,14 +55,20 @@ def load_fcns() -> dict:
     Returns
     -------
     dict
-        ``models``: the three variants as trained; ``live``: their fused copies, run on every
-        stroke; ``digits`` (N, 28, 28) float32 and ``labels`` (N,): held-out MNIST digits for
-        random scenes; ``layout``: the architecture strip's boxes and lanes (:func:`fcn_layout`).
+        ``live``: the three variants as fused copies (:func:`~explainer.models.inference_copy`),
+        run on every stroke and read by the upsampling path; ``models``: the same dict (one copy
+        of each network is kept: the trained modules, batch norms and all, are read once here for
+        the architecture strip and dropped); ``digits`` (N, 28, 28) float32 and ``labels`` (N,):
+        held-out MNIST digits for random scenes; ``layout``: the architecture strip's boxes and
+        lanes (:func:`fcn_layout`).
     """
-    models = {variant: load_model(variant) for variant in VARIANTS}
+    live = {}
+    trained = {variant: load_model(variant) for variant in VARIANTS}
+    layout = fcn_layout(trained)
+    for variant in VARIANTS:
+        live[variant] = inference_copy(trained.pop(variant))  # the trained module goes as its copy is made
     digits, labels = heldout_digits()
-    return {"models": models, "live": {name: inference_copy(model) for name, model in models.items()},
-            "digits": digits, "labels": labels, "layout": fcn_layout(models)}
+    return {"models": live, "live": live, "digits": digits, "labels": labels, "layout": layout}
 
 
 def segment_one(model, x, truth: np.ndarray | None) -> dict:
@@ -201,8 +207,9 @@ UPSAMPLING_COLUMNS = ("input", "scores at stride 32", "×2: stride 16", "+ pool4
 def upsampling_stages(models: dict, image: np.ndarray) -> dict:
     """Each variant's class map at every step of its upsampling path, for a (96, 96) scene.
 
-    The scores are read from the trained modules step by step, as ``FCN.forward``
-    computes them; each step's map is the class with the largest score per cell.
+    The scores are read from the modules step by step, as ``FCN.forward`` computes them
+    (the lesson passes its fused copies, the networks the live view runs, so the last map is
+    the prediction it shows); each step's map is the class with the largest score per cell.
 
     Returns
     -------

@@ -53,8 +53,9 @@ class SegmentationLesson(Lesson):
 
     def __init__(self, app_state, commands, parent: QWidget | None = None) -> None:
         super().__init__(app_state, commands, SegmentationState(), parent)
-        self.models: dict | None = None  # the bundled FCNs (the architecture tab reads them)
-        self.live_models: dict | None = None  # their fused copies, run on every stroke
+        # The bundled FCNs as fused copies (one copy each): run on every stroke and by the architecture tab.
+        self.models: dict | None = None
+        self.live_models: dict | None = None  # the same dict, under the name the live path reads
         self.digits = np.zeros((0, 28, 28), np.float32)
         self.digit_labels = np.zeros(0, np.int64)
         self.results: dict | None = None  # the result on screen, and the input it answers

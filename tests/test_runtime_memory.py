@@ -1,0 +1,90 @@
+"""Giving memory back: glibc's freed heap, and the source text linecache would keep (no Qt, no torch)."""
+
+import ctypes
+import linecache
+import pathlib
+
+import numpy as np
+import pytest
+
+from explainer import runtime_memory
+from explainer.runtime_memory import keep_source_cache_small, release_free_memory
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+@pytest.fixture
+def small_cache():
+    """linecache with a bounded cache of 3 files for the test, then as it was."""
+    saved = linecache.cache
+    linecache.cache = dict(saved)
+    keep_source_cache_small(3)
+    yield linecache.cache
+    linecache.cache = saved
+
+
+def _sources(count: int) -> list[str]:
+    files = sorted(str(p) for p in pathlib.Path(np.__file__).parent.rglob("*.py"))[:count]
+    assert len(files) == count
+    return files
+
+
+def test_the_source_cache_keeps_only_the_files_read_last(small_cache):
+    files = _sources(6)
+    for name in files:
+        assert linecache.getline(name, 1)  # read and cached
+    kept = [name for name in files if name in linecache.cache]
+    assert kept == files[-3:]
+    first = pathlib.Path(files[0]).read_text(encoding="utf-8").splitlines()[0]
+    assert linecache.getline(files[0], 1).rstrip("\n") == first  # a file no longer cached is read again
+    assert files[0] in linecache.cache and files[3] not in linecache.cache  # ...and becomes the newest
+    assert sum(1 for name in files if name in linecache.cache) == 3
+
+
+def test_lines_that_cannot_be_read_again_stay(small_cache):
+    linecache.cache["<typed in a console>"] = (12, None, ["print('hi')\n"], "<typed in a console>")
+    assert linecache.lazycache("lazy_module_file.py", {"__name__": "lazy", "__loader__": _Loader()})
+    for name in _sources(5):
+        linecache.getline(name, 1)
+    assert linecache.getline("<typed in a console>", 1) == "print('hi')\n"
+    assert linecache.getline("lazy_module_file.py", 2) == "two\n"
+    linecache.clearcache()
+    assert len(linecache.cache) == 0
+
+
+class _Loader:
+    def get_source(self, name):
+        return "one\ntwo\n"
+
+
+def test_a_bounded_cache_needs_at_least_one_file():
+    with pytest.raises(ValueError, match="at least one file"):
+        keep_source_cache_small(0)
+
+
+@pytest.mark.skipif(runtime_memory._malloc_trim is None, reason="malloc_trim is glibc's")
+def test_freed_heap_goes_back_to_the_system():
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    release_free_memory()
+    # 60 MB in 64 KB blocks (below the size glibc maps on its own), each written to, then all freed but
+    # the last: the heap cannot shrink from its top, so the freed pages stay resident until trimmed.
+    blocks = [libc.malloc(64 * 1024) for _ in range(960)]
+    for block in blocks:
+        ctypes.memset(block, 1, 64 * 1024)
+    for block in blocks[:-1]:
+        libc.free(block)
+    before = _rss_mb()
+    assert release_free_memory() is True
+    after = _rss_mb()
+    libc.free(blocks[-1])
+    assert before - after > 30
+
+
+def test_release_is_harmless_where_it_does_nothing(monkeypatch):
+    monkeypatch.setattr(runtime_memory, "_malloc_trim", None)
+    assert release_free_memory() is False
