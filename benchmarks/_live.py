@@ -48,14 +48,22 @@ def wait_for(signal, timeout_s: float = 10.0) -> bool:
     return bool(fired)
 
 
-def flush_paints(counter: PaintCounter, rounds: int = 8) -> tuple[float, int]:
-    """Let the event loop paint until a round paints nothing; (time of the last painting round's end, paints)."""
-    last, painted = time.perf_counter(), 0
+def flush_paints(counter: PaintCounter, rounds: int = 12, quiet: int = 3) -> tuple[float, int]:
+    """Let the event loop run until ``quiet`` rounds in a row paint nothing; (end of the last painting round, paints).
+
+    One quiet round is not enough: a round that only lays widgets out again paints nothing itself
+    but has their repaint done in the next one.
+    """
+    last, painted, still = time.perf_counter(), 0, 0
     for _ in range(rounds):
         before = counter.count
         QCoreApplication.processEvents()
         if counter.count == before:
-            break
+            still += 1
+            if still >= quiet:
+                break
+            continue
+        still = 0
         painted += counter.count - before
         last = time.perf_counter()
     return last, painted

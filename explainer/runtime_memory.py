@@ -88,6 +88,11 @@ class _RecentSources(dict):
                     oldest, _ = self._files.popitem(last=False)
                     super().pop(oldest, None)
 
+    def __missing__(self, key):
+        # Another thread dropped ``key`` between a caller's look-up and its read (linecache.checkcache() walks a
+        # snapshot of the keys): answer as for a lazy entry, which every linecache function skips or reloads.
+        return (None,)
+
     def __delitem__(self, key) -> None:
         with self._lock:
             super().__delitem__(key)

@@ -88,3 +88,30 @@ def test_freed_heap_goes_back_to_the_system():
 def test_release_is_harmless_where_it_does_nothing(monkeypatch):
     monkeypatch.setattr(runtime_memory, "_malloc_trim", None)
     assert release_free_memory() is False
+
+
+def test_checking_the_whole_cache_while_another_thread_reads_files_never_fails(small_cache):
+    """linecache.checkcache() walks a snapshot of the keys; files dropped meanwhile must not raise KeyError."""
+    import threading
+    import time
+
+    files = sorted(str(p) for p in pathlib.Path(runtime_memory.__file__).parent.rglob("*.py"))[:40]
+    assert len(files) > 10
+    stop, errors, checks = time.monotonic() + 1.0, [], []
+
+    def read():
+        i = 0
+        while time.monotonic() < stop:
+            linecache.getline(files[i % len(files)], 1)
+            i += 1
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    while time.monotonic() < stop:
+        try:
+            linecache.checkcache()
+            checks.append(1)
+        except KeyError as error:
+            errors.append(error)
+    reader.join()
+    assert len(checks) > 10 and errors == []

@@ -3,9 +3,9 @@
 A lesson colours each layer from 0 up to its 99.5th percentile, so that one hot
 pixel does not turn the rest of the layer dark. ``np.percentile`` spends about
 0.1 ms per call in Python bookkeeping, which adds up to over a millisecond per
-photo for a dozen layers; :func:`percentile` selects the two neighbours with one
-``np.partition`` and interpolates them exactly as NumPy's default ("linear")
-method does, so the colours are unchanged.
+photo for a dozen layers; :func:`percentile` selects the lower neighbour with one
+``np.partition``, takes the smallest value above it as the upper one, and interpolates
+them exactly as NumPy's default ("linear") method does, so the colours are unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import numpy as np
 
 
 def percentile(values, q: float) -> float:
-    """The ``q``-th percentile (0–100) of every value in ``values``, equal to ``float(np.percentile(values, q))``.
+    """The ``q``-th percentile (0–100) of every value in ``values``, equal to ``float(np.percentile(values, q))``
+    for a Python ``q`` (a NumPy float32 ``q`` would make NumPy interpolate in float32).
 
     Raises ``ValueError`` for an empty input, a ``q`` outside [0, 100], or NaN values
     (a colour scale of NaN means nothing).

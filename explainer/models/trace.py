@@ -77,16 +77,20 @@ class _Recorder:
                 module.register_forward_hook(self._hook)
 
     def _hook(self, module, inputs, output) -> None:
-        if self.records is None or not isinstance(output, torch.Tensor):
+        records = self.records  # read once: the trace may end meanwhile in its own thread
+        # Only the tracing thread records: a twin's layers are handed out in the records (``Stage.module``),
+        # and someone calling one of them elsewhere must not add to this trace.
+        if records is None or threading.get_ident() != self.owner or not isinstance(output, torch.Tensor):
             return
         own = list(module.parameters(recurse=False))  # counted now: freezing a layer changes what trains
         params = sum(p.numel() for p in own)
         trainable = sum(p.numel() for p in own if p.requires_grad)
         first = inputs[0].detach() if inputs and isinstance(inputs[0], torch.Tensor) else None
-        self.records.append(LayerRecord(self.names.get(module, type(module).__name__), module, output.detach(),
-                                        params, trainable, first))
+        records.append(LayerRecord(self.names.get(module, type(module).__name__), module, output.detach(),
+                                   params, trainable, first))
 
     def __call__(self, x: torch.Tensor) -> tuple[list[LayerRecord], torch.Tensor]:
+        self.owner = threading.get_ident()
         self.records = records = []
         try:
             with torch.no_grad():
@@ -114,30 +118,48 @@ _SPARE_TWINS = 2
 
 
 def _identity(model: nn.Module) -> tuple:
-    """What a twin must still match: the same modules, parameters, buffers and train/eval modes."""
+    """What a twin must still match: the same modules with the same settings, hooks and train/eval modes,
+    and the same parameters and buffers.
+
+    The submodules themselves are kept (not their ``id``, which a new module may reuse once an old one is
+    gone); the model itself is left out, so that the cache does not keep it alive. Settings are read
+    from each module's ``extra_repr`` (a stride or padding changed in place), hooks by their keys.
+    """
     modules = list(model.modules())
-    return (tuple(map(id, modules)), tuple(m.training for m in modules),
+    return (tuple(modules[1:]), tuple(m.training for m in modules), tuple(m.extra_repr() for m in modules),
+            tuple((tuple(m._forward_hooks), tuple(m._forward_pre_hooks)) for m in modules),
             tuple(map(id, itertools.chain(model.parameters(), model.buffers()))))
+
+
+def _matches(twin: nn.Module, identity: tuple) -> bool:
+    """Whether a twin just made is the model ``identity`` describes (the model may change while it is copied)."""
+    modules = list(twin.modules())
+    return (len(modules) == len(identity[0]) + 1
+            and all(type(a) is type(b) for a, b in zip(modules[1:], identity[0]))
+            and tuple(m.training for m in modules) == identity[1]
+            and tuple(m.extra_repr() for m in modules) == identity[2])
 
 
 @contextmanager
 def _borrowed_twin(model: nn.Module) -> Iterator[nn.Module]:
     """A private twin of ``model`` for one trace: a spare one when the model has not changed, else a new one."""
-    identity = _identity(model)
     with _twins_lock:
+        identity = _identity(model)
         entry = _twins.get(model)
         if entry is None or entry[0] != identity:
             entry = (identity, [])
             _twins[model] = entry
         twin = entry[1].pop() if entry[1] else None
+    keep = True
     if twin is None:
         twin = private_twin(model)
         twin.convlens_trace = _Recorder(twin)  # hooks registered once per twin, not per trace
+        keep = _matches(twin, identity)  # copied while another thread changed the model: use it once only
     try:
         yield twin
     finally:
         with _twins_lock:
-            if _twins.get(model) is entry and len(entry[1]) < _SPARE_TWINS:
+            if keep and _twins.get(model) is entry and len(entry[1]) < _SPARE_TWINS:
                 entry[1].append(twin)
 
 

@@ -74,3 +74,45 @@ def test_a_reused_twin_follows_replaced_layers_weights_and_modes():
     assert not all(torch.equal(outputs[0], o) for o in outputs[1:])
     model.eval()
     assert torch.equal(dense_input(), dense_input())
+
+
+def test_a_layer_replaced_at_a_reused_address_or_changed_in_place_is_traced_as_it_is_now():
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten()).eval()
+    x = torch.randn(1, 1, 7, 7)
+    for round_ in range(30):  # the old layer is dropped first, so the new one may get its address
+        model[1] = None
+        model[1] = torch.nn.Tanh() if round_ % 2 else torch.nn.ReLU()
+        records, _ = trace(model, x)
+        assert type(records[1].module) is type(model[1]), round_
+    model[0].stride = (2, 2)  # a setting changed in place
+    assert trace(model, x)[0][0].output.shape == model[0](x).shape == (1, 2, 3, 3)
+    model[2].register_forward_hook(lambda module, inputs, output: output * 0)  # a hook added after tracing
+    assert torch.count_nonzero(trace(model, x)[1]) == 0
+
+
+def test_calling_a_traced_layer_in_another_thread_never_adds_to_a_trace():
+    torch.manual_seed(1)
+    model = DigitCNN(conv1=4, conv2=8, hidden=16).eval()
+    x = torch.rand(1, 1, 28, 28)
+    count = len(trace(model, x)[0])
+    conv = next(r.module for r in trace(model, x)[0] if isinstance(r.module, torch.nn.Conv2d))
+    stop, wrong, errors = threading.Event(), [], []
+
+    def call_the_layer():
+        try:
+            while not stop.is_set():
+                conv(x)
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    caller = threading.Thread(target=call_the_layer)
+    caller.start()
+    try:
+        for _ in range(300):
+            records = trace(model, x)[0]
+            if len(records) != count:
+                wrong.append(len(records))
+    finally:
+        stop.set()
+        caller.join(10)
+    assert wrong == [] and errors == []
