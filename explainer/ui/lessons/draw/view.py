@@ -145,6 +145,10 @@ class DrawLesson(Lesson):
         self.detail = QLabel(DETAIL_HINT, objectName="neuronDetail", wordWrap=True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # The two texts that change on every stroke paint their own background: the page, tabs and frames
+        # under them are not repainted each time (about 0.3 ms a stroke).
+        for label in (self.detail, self.prediction_text):
+            label.setAutoFillBackground(True)
         self.weights = WeightMosaic("weights feeding the neuron", color_bar=True)
         self.weights.setObjectName("weightsView")
         self.weights.setMinimumHeight(120)
