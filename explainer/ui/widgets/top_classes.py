@@ -32,6 +32,9 @@ class TopClassesPlot(pg.PlotItem):
         self.bars = pg.BarGraphItem(x0=np.zeros(self.count), y=np.arange(self.count), height=0.65,
                                     width=np.zeros(self.count), brush="#7fa6c9")
         self.addItem(self.bars)
+        # The class names' column only grows: the bars do not shift when shorter names come next, and a new
+        # photo does not lay the plot (and the panels around it) out again.
+        self.getAxis("left").setStyle(autoReduceTextSpace=False)
         self.shown: list[tuple[str, float]] = []
 
     def set_probabilities(self, probabilities: np.ndarray | None) -> None:
