@@ -65,6 +65,8 @@ class ChannelSumsView(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(7, 4)
         for col in range(3):
             self.graphics.ci.layout.setColumnStretchFactor(col, 1)
+        self._pending: dict | None = None  # a breakdown whose maps wait for the view to be shown
+        self._marked: tuple | None = None  # the outlined pixel
         self.pixel_text = QLabel(objectName="pixelNumbers")
         self.pixel_text.setWordWrap(True)
         self.pixel_text.setTextFormat(Qt.TextFormat.RichText)
@@ -76,14 +78,30 @@ class ChannelSumsView(QWidget):
         layout.addWidget(self.pixel_text)
 
     def show_breakdown(self, info: dict, header: str) -> None:
-        """Show a breakdown: ``input`` (C, H, W), ``kernel`` (C, k, k), ``responses``, ``sum``, ``pre``, ``relu``."""
+        """Show a breakdown: ``input`` (C, H, W), ``kernel`` (C, k, k), ``responses``, ``sum``, ``pre``, ``relu``.
+
+        The texts change at once; while the view is hidden (another tab) its maps are drawn only when
+        it is shown, so a new photo does not pay for pictures nobody sees.
+        """
         self.header.setText(header)
+        self.titles["input"].setText(f"input channels it reads ({np.shape(info['input'])[0]})")
+        self._pending = info
+        if self.isVisible():
+            self._draw_pending()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._draw_pending()
+
+    def _draw_pending(self) -> None:
+        info, self._pending = self._pending, None
+        if info is None:
+            return
         x = np.asarray(info["input"])
         signed = bool(x.min() < 0)
         limit_in = _limit(x, 99.5)
         self.views["input"].image.setColorMap(colormap(SIGNED_CMAP if signed else ACTIVATION_CMAP))
         self.views["input"].set_maps(x, (-limit_in, limit_in) if signed else (0.0, limit_in))
-        self.titles["input"].setText(f"input channels it reads ({x.shape[0]})")
         limit_k = _limit(info["kernel"])
         self.views["kernel"].set_maps(info["kernel"], (-limit_k, limit_k))
         limit_r = _limit(info["responses"])
@@ -92,6 +110,8 @@ class ChannelSumsView(QWidget):
         for key in ("sum", "pre"):
             self.views[key].set_maps(np.asarray(info[key])[None], (-limit_s, limit_s))
         self.views["relu"].set_maps(np.asarray(info["relu"])[None], (0.0, limit_s))
+        if self._marked is not None:  # a pixel chosen while the maps waited
+            self.mark_pixel(*self._marked)
 
     def set_titles(self, **titles: str) -> None:
         """Rename panels (``relu="the layer's output channel"``): a model whose convolution has no ReLU after it."""
@@ -102,11 +122,13 @@ class ChannelSumsView(QWidget):
         """No channel to show: explain why and empty the panels."""
         self.header.setText(text)
         self.pixel_text.setText("")
+        self._pending = self._marked = None
         for view in self.views.values():
             view.clear()
 
     def mark_pixel(self, row: int | None, col: int | None = None) -> None:
         """Outline (row, col) in the sum, + bias and ReLU maps; None hides the outlines."""
+        self._marked = None if row is None else (row, col)
         for key in ("sum", "pre", "relu"):
             self.views[key].mark(None if row is None else 0, row or 0, col or 0)
 
