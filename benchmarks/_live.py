@@ -15,6 +15,8 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from _report import report
+
 from explainer.ui.app import MainWindow, configure_runtime
 
 
@@ -95,6 +97,38 @@ def open_lesson(lesson_id: str, size: tuple[int, int] = (1400, 900), presenter: 
         window.resize(*size)
     settle(window)
     return app, window, lesson
+
+
+def time_updates(act, shown, worker: "Timed", counter: PaintCounter, runs: int, what: str) -> dict[str, list[float]]:
+    """Time ``runs`` updates: ``act(i)`` is the user's action, ``shown`` the lesson's signal once it has drawn.
+
+    Returns the parts in milliseconds: the ``worker``'s call, the hand-off back to the GUI thread with
+    the panel updates, the ``paint`` after ``shown`` and the ``total``; prints them with the paint counts.
+    """
+    shown_at: list[float] = []
+
+    def note(*_args) -> None:
+        shown_at.append(time.perf_counter())
+
+    shown.connect(note)
+    parts = {name: [] for name in ("worker", "hand-off + panel updates", "paint", "total")}
+    paints = []
+    for i in range(runs):
+        start = time.perf_counter()
+        act(i)
+        if not wait_for(shown):
+            raise RuntimeError(f"the lesson did not show {what} within 10 s")
+        end, painted = flush_paints(counter)
+        paints.append(painted)
+        parts["worker"].append(worker.last)
+        parts["hand-off + panel updates"].append((shown_at[-1] - worker.ended) * 1000)
+        parts["paint"].append((end - shown_at[-1]) * 1000)
+        parts["total"].append((end - start) * 1000)
+    shown.disconnect(note)
+    print(f"— 1400×900: {runs} {what}, {min(paints)}–{max(paints)} widgets repainted each")
+    for name, values in parts.items():
+        report(f"  {name}", values)
+    return parts
 
 
 class Timed:

@@ -23,6 +23,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton  # noqa: E402
 
+from _live import settle  # noqa: E402
+
 from explainer.ui.app import MainWindow, configure_runtime  # noqa: E402
 from explainer.ui.lessons import LESSON_IDS  # noqa: E402
 from explainer.ui.workers import stop_all_work  # noqa: E402
@@ -34,41 +36,28 @@ def rss_mb() -> float:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
 
 
-def settle(window: MainWindow, seconds: float = 1.0, limit: float = 60.0) -> None:
-    """Process events until the window has been idle for ``seconds`` (at most ``limit``)."""
-    start = idle_since = time.perf_counter()
-    while time.perf_counter() - start < limit:
-        QCoreApplication.processEvents()
-        now = time.perf_counter()
-        if window.is_busy():
-            idle_since = now
-        elif now - idle_since >= seconds:
-            return
-        time.sleep(0.005)
-
-
 def main(epochs: int = 3) -> None:
     configure_runtime()
     app = QApplication.instance() or QApplication(sys.argv)
     window = MainWindow()
     window.resize(1400, 900)
     window.show()
-    settle(window)
+    settle(window, 1.0)
     before = rss_mb()
     print(f"window shown: {before:.0f} MB")
     for lesson_id in LESSON_IDS:
         window.show_lesson(lesson_id)
-        settle(window)
+        settle(window, 1.0)
         now = rss_mb()
         print(f"  + {lesson_id:<13} {now:.0f} MB  (+{now - before:.0f})")
         before = now
     gc.collect()
-    settle(window)
+    settle(window, 1.0)
     all_open = rss_mb()
     print(f"every lesson open: {all_open:.0f} MB (target ≤ 450 MB)")
 
     network = window.show_lesson("network")
-    settle(window)
+    settle(window, 1.0)
     network.state.epochs = epochs
     finished = []
     network.training_finished.connect(finished.append)

@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _live import PaintCounter, Timed, flush_paints, open_lesson, settle, wait_for  # noqa: E402
+from _live import PaintCounter, Timed, open_lesson, settle, time_updates  # noqa: E402
 from _report import ratio, report  # noqa: E402
 
 from explainer.ui.lessons.photo import view as photo_view  # noqa: E402
@@ -37,26 +37,10 @@ def main(runs: int = 100) -> int:
         settle(window)
     worker = Timed(photo_view.prepare_photo)
     photo_view.prepare_photo = worker  # the lesson's worker calls it through the module
-    shown_at = []
-    lesson.photo_shown.connect(lambda: shown_at.append(time.perf_counter()))
     counter = PaintCounter(window)
-    parts = {name: [] for name in ("worker", "hand-off + panel updates", "paint", "total")}
-    paints = []
-    for i in range(runs):
-        start = time.perf_counter()
-        lesson.state.choose_example((lesson.state.example + 1) % PHOTOS)
-        if not wait_for(lesson.photo_shown):
-            raise RuntimeError("the lesson did not show the photo within 10 s")
-        end, painted = flush_paints(counter)
-        paints.append(painted)
-        parts["worker"].append(worker.last)
-        parts["hand-off + panel updates"].append((shown_at[-1] - worker.ended) * 1000)
-        parts["paint"].append((end - shown_at[-1]) * 1000)
-        parts["total"].append((end - start) * 1000)
+    parts = time_updates(lambda i: lesson.state.choose_example((lesson.state.example + 1) % PHOTOS),
+                         lesson.photo_shown, worker, counter, runs, "photos")
     photo_view.prepare_photo = worker.fn
-    print(f"— 1400×900: {runs} photos, {min(paints)}–{max(paints)} widgets repainted each")
-    for name, values in parts.items():
-        report(f"  {name}", values)
     import torch
 
     bare, x = [], torch.rand(1, 3, 32, 32)

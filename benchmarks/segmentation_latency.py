@@ -23,7 +23,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _live import PaintCounter, Timed, flush_paints, open_lesson, settle, wait_for  # noqa: E402
+from _live import PaintCounter, Timed, open_lesson, settle, time_updates  # noqa: E402
 from _report import ratio, report  # noqa: E402
 
 from explainer.ui.lessons.segmentation import view as segmentation_view  # noqa: E402
@@ -35,30 +35,17 @@ def main(runs: int = 100) -> int:
         settle(window)
     worker = Timed(segmentation_view.segment)
     segmentation_view.segment = worker  # the lesson's worker calls it through the module
-    shown_at = []
-    lesson.results_shown.connect(lambda: shown_at.append(time.perf_counter()))
     counter = PaintCounter(window)
-    parts = {name: [] for name in ("worker", "hand-off + panel updates", "paint", "total")}
-    paints = []
     lesson.state.draw_class = 2
-    for i in range(runs):
-        start = time.perf_counter()
+
+    def stroke_or_undo(i: int) -> None:
         if i % 2 == 0:
             lesson.pad.add_stroke([(60, 60), (75, 58), (62, 78), (78, 78)])
         else:
             lesson.pad.undo()
-        if not wait_for(lesson.results_shown):
-            raise RuntimeError("the lesson did not show the segmentation within 10 s")
-        end, painted = flush_paints(counter)
-        paints.append(painted)
-        parts["worker"].append(worker.last)
-        parts["hand-off + panel updates"].append((shown_at[-1] - worker.ended) * 1000)
-        parts["paint"].append((end - shown_at[-1]) * 1000)
-        parts["total"].append((end - start) * 1000)
+
+    parts = time_updates(stroke_or_undo, lesson.results_shown, worker, counter, runs, "strokes drawn or undone")
     segmentation_view.segment = worker.fn
-    print(f"— 1400×900: {runs} strokes drawn or undone, {min(paints)}–{max(paints)} widgets repainted each")
-    for name, values in parts.items():
-        report(f"  {name}", values)
     import torch
 
     bare = []
