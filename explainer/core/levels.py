@@ -6,6 +6,12 @@ pixel does not turn the rest of the layer dark. ``np.percentile`` spends about
 photo for a dozen layers; :func:`percentile` selects the lower neighbour with one
 ``np.partition``, takes the smallest value above it as the upper one, and interpolates
 them exactly as NumPy's default ("linear") method does, so the colours are unchanged.
+
+Layers after a ReLU are mostly zeros, and selection among many equal values is slow
+(half a millisecond for 24,576 values of which 71 % are zero, against 50 µs for the
+rest). So the values are split first into those ≤ 0 and the others: in sorted order
+the first group comes before the second, and the selection runs in the group that
+holds the wanted rank.
 """
 
 from __future__ import annotations
@@ -37,10 +43,22 @@ def percentile(values, q: float) -> float:
     else:
         below = int(math.floor(virtual))
         above = below + 1
+    # Sorted, the values ≤ 0 come first and the rest (NaN, which sorts last, included) after them.
+    low = flat <= 0
+    n_low = int(np.count_nonzero(low))
+    if below >= n_low:
+        group, rank = flat[~low], below - n_low
+    else:
+        group, rank = flat[low], below
     # One selection, then the smallest value above it: several times faster than selecting both neighbours.
-    picked = np.partition(flat, below)
-    a = picked[below]
-    b = picked[below + 1 :].min() if above != below else a
+    picked = np.partition(group, rank)
+    a = picked[rank]
+    if above == below:
+        b = a
+    elif rank + 1 < group.size:
+        b = picked[rank + 1 :].min()
+    else:  # the upper neighbour is the smallest of the values above 0
+        b = flat[~low].min()
     if flat.dtype.kind == "f" and (np.isnan(a) or np.isnan(b)):  # NaN sorts last: it shows in a or b
         raise ValueError("percentile of values that include NaN")
     # NumPy's arithmetic step by step: the weight is a Python float, so float32 values interpolate in float32.

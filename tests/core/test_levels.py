@@ -34,3 +34,30 @@ def test_percentile_refuses_what_has_no_percentile():
         percentile(np.array([1.0, np.nan, 2.0]), 50)
     with pytest.raises(ValueError, match="numbers"):
         percentile(np.array(["a", "b"]), 50)
+
+
+def test_percentile_where_the_rank_meets_the_zeros():
+    """Values ≤ 0 and above 0 are selected apart: every rank, at and around where the two meet, as NumPy."""
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        size = int(rng.integers(1, 60))
+        kind = trial % 4
+        values = rng.normal(size=size) * 10
+        if kind == 1:
+            values = np.maximum(values, 0)  # ReLU: exact zeros
+        elif kind == 2:
+            values = np.round(values) * (rng.random(size) < 0.3)  # mostly zeros, ties above and below
+        elif kind == 3:
+            values = -np.abs(values)  # nothing above 0
+        values = values.astype([np.float32, np.float64, np.int64][trial % 3])
+        n_low = int((values <= 0).sum())
+        qs = [0, 100, 50, 99.5, float(rng.uniform(0, 100))]
+        if size > 1:  # the ranks just below, at and above the last value ≤ 0
+            qs += [100 * min(max(r, 0), size - 1) / (size - 1) for r in (n_low - 1.5, n_low - 1, n_low - 0.5, n_low)]
+        for q in qs:
+            assert percentile(values, q) == float(np.percentile(values, q)), (values, q)
+    for dtype in (np.uint8, np.float32):
+        zeros = np.zeros(1000, dtype)
+        zeros[-3:] = 7
+        for q in (0, 99.5, 99.8, 100):
+            assert percentile(zeros, q) == float(np.percentile(zeros, q))

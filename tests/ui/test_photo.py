@@ -78,6 +78,21 @@ def test_network_input_is_a_centre_crop():
     assert np.allclose(small, 1.0)
 
 
+def test_a_photo_of_the_input_size_gives_the_numbers_area_averaging_gives():
+    from explainer.core import box_resize
+
+    rng = np.random.default_rng(4)
+    for dtype in (np.float32, np.float64):
+        image = (rng.random((32, 32, 3)) * 1.4 - 0.2).astype(dtype)  # a little outside [0, 1] too
+        small, crop = to_network_input(image)
+        averaged = np.stack([box_resize(image[:, :, c].astype(np.float64), 32, 32) for c in range(3)], axis=2)
+        assert crop == (0, 0, 32) and small.dtype == np.float32
+        np.testing.assert_array_equal(small, np.clip(averaged, 0, 1).astype(np.float32))
+    image[3, 4, 1] = np.nan  # not finite: refused as by area averaging
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        to_network_input(image)
+
+
 def test_a_big_photo_becomes_a_small_preview_with_the_crop_scaled():
     image = np.zeros((2000, 3000, 3), np.float32)
     image[:, 500:2500] = 1.0  # the centre square is white

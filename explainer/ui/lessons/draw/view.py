@@ -35,6 +35,7 @@ from ...widgets.layer_stack import LayerStack
 from ...widgets.page_tabs import PageTabs
 from ...widgets.panels import ProbabilityChart
 from ...widgets.preprocessing_strip import PreprocessingStrip
+from ...widgets.steady_label import SteadyLabel
 from ...widgets.weight_mosaic import WeightMosaic
 from ...workers import WorkResult
 from ..base import Lesson
@@ -127,7 +128,7 @@ class DrawLesson(Lesson):
         self.predicted.setStyleSheet("font-size: 40pt; font-weight: 700; color: #c05800;")
         self.predicted.ensurePolished()  # keep a digit's height when empty, so clearing does not move the layout
         self.predicted.setMinimumHeight(self.predicted.fontMetrics().height())
-        self.prediction_text = QLabel("", objectName="predictionText", wordWrap=True)
+        self.prediction_text = SteadyLabel("", objectName="predictionText", wordWrap=True)
         prediction = QHBoxLayout()
         prediction.addWidget(self.predicted)
         prediction.addWidget(self.prediction_text, 1)
@@ -142,11 +143,12 @@ class DrawLesson(Lesson):
         self.banner.hide()
 
         # The clicked neuron: its receptive field and the weights that feed it.
-        self.detail = QLabel(DETAIL_HINT, objectName="neuronDetail", wordWrap=True)
+        self.detail = SteadyLabel(DETAIL_HINT, objectName="neuronDetail", wordWrap=True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         # The two texts that change on every stroke paint their own background: the page, tabs and frames
-        # under them are not repainted each time (about 0.3 ms a stroke).
+        # under them are not repainted each time (about 0.3 ms a stroke). They are SteadyLabels: a new text
+        # that fits lays nothing out again.
         for label in (self.detail, self.prediction_text):
             label.setAutoFillBackground(True)
         self.weights = WeightMosaic("weights feeding the neuron", color_bar=True)

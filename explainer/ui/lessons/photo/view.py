@@ -24,6 +24,7 @@ from ...widgets.kernel_patches import KernelPatches
 from ...widgets.layer_maps import LayerMaps, LayerMapsOverview
 from ...widgets.page_tabs import PageTabs
 from ...widgets.panels import ImageView
+from ...widgets.steady_label import SteadyLabel
 from ...widgets.top_classes import TopClassesPlot
 from ...workers import WorkResult
 from ..base import Lesson
@@ -120,9 +121,10 @@ class PhotoLesson(Lesson):
         grid.addItem(self.kernels.view, row=4, col=0, colspan=2)
         for row, stretch in ((1, 3), (2, 2), (4, 2)):
             grid.layout.setRowStretchFactor(row, stretch)
-        self.prediction = QLabel(objectName="photoPrediction", wordWrap=True)
+        # The two texts that change with every photo hold their size while the new text fits (SteadyLabel).
+        self.prediction = SteadyLabel(objectName="photoPrediction", wordWrap=True)
         self.prediction.setStyleSheet("font-size: 15pt; font-weight: 600; color: #c05800;")
-        self.caption = QLabel(objectName="photoCaption", wordWrap=True)
+        self.caption = SteadyLabel(objectName="photoCaption", wordWrap=True)
         self.caption.setStyleSheet("color: #555;")
         self.send_button = QPushButton("Use this kernel in the convolution lesson", objectName="sendKernelButton",
                                        enabled=False)
