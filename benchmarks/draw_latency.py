@@ -91,7 +91,7 @@ def run(size: tuple[int, int], presenter: bool, runs: int) -> tuple[list[float],
     mouse(pad, QEvent.Type.MouseButtonRelease, point)
     draw_view.read_digit = worker.fn
     print(f"— {size[0]}×{size[1]}{' presenter view' if presenter else ''}: {runs} pen movements, "
-          f"{min(paints)}–{max(paints)} widgets repainted each")
+          f"{min(paints)}–{max(paints)} repaint passes each")
     for name, values in parts.items():
         report(f"  {name}", values)
     model = lesson.model
