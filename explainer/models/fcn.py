@@ -19,6 +19,10 @@ from torch import nn
 
 NUM_CLASSES = 11
 VARIANTS = ("fcn32s", "fcn16s", "fcn8s")
+#: The layers every variant has alike: the backbone and the convolutionalised classifier up to fc7.
+#: Where the three bundled FCNs hold the same weights here they differ only in their heads (score
+#: layers, skips and upsampling), and the lesson computes these layers once for all three.
+BACKBONE = ("stage1", "stage2", "stage3", "stage4", "stage5", "fc6", "fc7")
 
 
 def bilinear_kernel(channels: int, size: int) -> torch.Tensor:
@@ -150,9 +154,17 @@ class FCN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input_sides(x)
+        return self.head(*self.features(x))
+
+    def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(pool3, pool4, fc7): what the backbone (:data:`BACKBONE`) hands the head."""
         pool3 = self.stage3(self.stage2(self.stage1(x)))
         pool4 = self.stage4(pool3)
-        score = self.score_fr(self.fc7(self.fc6(self.stage5(pool4))))
+        return pool3, pool4, self.fc7(self.fc6(self.stage5(pool4)))
+
+    def head(self, pool3: torch.Tensor, pool4: torch.Tensor, fc7: torch.Tensor) -> torch.Tensor:
+        """The variant's own layers: scores at stride 32, its skips, and the upsampling to the input size."""
+        score = self.score_fr(fc7)
         if self.variant == "fcn32s":
             return self.upscore32(score)
         score = self.upscore2(score) + self.score_pool4(pool4)  # fuse pool4 at stride 16
@@ -161,8 +173,21 @@ class FCN(nn.Module):
         score = self.upscore_pool4(score) + self.score_pool3(pool3)  # fuse pool3 at stride 8
         return self.upscore8(score)
 
+    def shares_backbone(self, other: "FCN") -> bool:
+        """True when ``other`` has the same layout and the same weights in every :data:`BACKBONE` layer."""
+        if self.config["widths"] != other.config["widths"] or self.config["fc"] != other.config["fc"]:
+            return False
+        for name in BACKBONE:
+            mine, theirs = getattr(self, name).state_dict(), getattr(other, name).state_dict()
+            if mine.keys() != theirs.keys():
+                return False
+            if not all(mine[k].shape == theirs[k].shape and torch.equal(mine[k], theirs[k]) for k in mine):
+                return False
+        return True
+
     def load_from(self, coarser: "FCN") -> "FCN":
-        """Start from a coarser variant's weights (16s from 32s, 8s from 16s), as the paper trains them."""
+        """Start from another variant's weights where the layers match (16s from 32s as the paper trains them,
+        or 16s and 32s heads on FCN-8s's backbone)."""
         own = self.state_dict()
         for key, value in coarser.state_dict().items():
             if key in own and own[key].shape == value.shape:

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from explainer import core
-from explainer.models.fcn import FCN, Upsampler, bilinear_kernel, upsampler
+from explainer.models.fcn import BACKBONE, FCN, Upsampler, bilinear_kernel, upsampler
 from explainer.core import boundary_band as boundary_mask
 from explainer.core import error_split
 from explainer.data.scenes import make_scene
@@ -91,6 +91,48 @@ def test_staged_training_copies_the_coarser_weights():
     assert torch.equal(f16.stage3[0].weight, f32.stage3[0].weight)
     assert torch.equal(f16.score_fr.weight, f32.score_fr.weight)
     assert float(f16.score_pool4.weight.detach().abs().sum()) == 0.0  # the new skip starts silent
+
+
+def test_heads_on_a_shared_backbone_are_the_whole_network():
+    torch.manual_seed(3)
+    f8 = FCN("fcn8s").eval()
+    for module in f8.modules():  # batch norms with statistics of their own, not the identity
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.2, 0.2)
+            module.running_var.uniform_(0.5, 2.0)
+    f16 = FCN("fcn16s").load_from(f8).eval()
+    f32 = FCN("fcn32s").load_from(f8).eval()
+    assert f16.shares_backbone(f8) and f32.shares_backbone(f8) and f8.shares_backbone(f16)
+    x = torch.rand(2, 1, 96, 96)
+    with torch.no_grad():
+        features = f8.features(x)
+        for model in (f8, f16, f32):
+            assert torch.equal(model.head(*features), model(x))
+        f16.stage4[0].weight[0, 0, 0, 0] += 1e-4  # one weight moved: no longer the same backbone
+        f32.stage1[1].running_var[0] += 1e-4  # a batch norm's statistics count too
+    assert not f16.shares_backbone(f8) and not f32.shares_backbone(f8)
+    assert not FCN("fcn16s", widths=(16, 32, 64, 96, 128)).shares_backbone(f8)  # another layout
+
+
+def test_training_a_head_leaves_the_frozen_backbone_as_it_was():
+    from explainer.data.scenes import make_scenes
+    from explainer.train.fcn import train_stage
+
+    rng = np.random.default_rng(0)
+    digits = (rng.random((40, 28, 28)) > 0.7).astype(np.float32)
+    labels = np.arange(40) % 10
+    torch.manual_seed(0)
+    f8 = FCN("fcn8s", widths=(8, 8, 8, 8, 8), fc=16).eval()
+    f16 = FCN("fcn16s", widths=(8, 8, 8, 8, 8), fc=16).load_from(f8)
+    head_before = {k: v.clone() for k, v in f16.state_dict().items() if k.split(".")[0] not in BACKBONE}
+    val = make_scenes(digits, labels, 4, seed=1)
+    f16, best = train_stage(f16, digits, labels, val, epochs=2, scenes_per_epoch=16, lr=1e-2, seed=0, minutes=5,
+                            batch=8, log=lambda _text: None, frozen=BACKBONE)
+    assert f16.shares_backbone(f8)  # weights and batch-norm statistics untouched
+    assert not all(p.requires_grad for p in f16.stage2.parameters())
+    moved = [k for k, v in f16.state_dict().items() if k in head_before and not torch.equal(v, head_before[k])]
+    assert moved and all(k.split(".")[0] in ("score_fr", "score_pool4", "upscore2", "upscore16") for k in moved)
+    assert 0.0 <= best["miou"] <= 1.0
 
 
 def test_scene_spec():

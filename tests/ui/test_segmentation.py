@@ -578,6 +578,41 @@ def test_the_upsampling_path_ends_in_each_variants_prediction(qtbot, lesson):
         np.testing.assert_array_equal(stages[variant][-1][1], expected)
 
 
+def test_a_shared_backbone_is_computed_once_with_the_same_results():
+    from explainer.models import inference_copy
+    from explainer.models.fcn import BACKBONE, FCN
+    from explainer.ui.lessons.segmentation.compute import shared_backbone, upsampling_stages
+
+    torch.manual_seed(5)
+    f8 = FCN("fcn8s").eval()
+    for name, module in f8.named_modules():
+        if name.startswith(("score_pool", "upscore")) and hasattr(module, "weight"):
+            torch.nn.init.normal_(module.weight, std=0.3)  # skips that say something
+    trained = {"fcn32s": FCN("fcn32s").load_from(f8), "fcn16s": FCN("fcn16s").load_from(f8), "fcn8s": f8}
+    separate = {name: inference_copy(model) for name, model in trained.items()}
+    tied = {name: inference_copy(model) for name, model in trained.items()}
+    for model in tied.values():
+        for name in BACKBONE:
+            setattr(model, name, getattr(tied["fcn8s"], name))
+    assert shared_backbone(separate) is None and shared_backbone(tied) is tied["fcn32s"]
+    calls = []
+    tied["fcn8s"].stage1.register_forward_hook(lambda *_: calls.append(1))  # the one module all three use
+    rng = np.random.default_rng(2)
+    digits = rng.random((20, 28, 28)).astype(np.float32)
+    image, truth, _ = make_scene(digits, np.arange(20) % 10, rng)
+    once, each = segment(tied, image, truth), segment(separate, image, truth)
+    assert len(calls) == 1  # one backbone pass for the three heads
+    for variant in VARIANTS:
+        np.testing.assert_array_equal(once["variants"][variant]["pred"], each["variants"][variant]["pred"])
+        assert once["variants"][variant]["miou"] == each["variants"][variant]["miou"]
+    assert len({tuple(once["variants"][v]["pred"].ravel()[:500]) for v in VARIANTS}) > 1  # the heads differ
+    stages_once, stages_each = upsampling_stages(tied, image), upsampling_stages(separate, image)
+    for variant in VARIANTS:
+        for (col_a, map_a), (col_b, map_b) in zip(stages_once[variant], stages_each[variant]):
+            assert col_a == col_b
+            np.testing.assert_array_equal(map_a, map_b)
+
+
 def test_the_upsampling_steps_follow_the_state_and_the_buttons(qtbot, lesson):
     view = lesson.architecture.view
     lesson.state.tab = 1

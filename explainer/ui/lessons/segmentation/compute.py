@@ -4,8 +4,10 @@ Everything runs in worker threads. The scores come from :mod:`explainer.core`
 (one confusion matrix per variant gives IoU, mean IoU and pixel accuracy).
 
 What keeps the lesson live on every stroke (``benchmarks/segmentation_latency.py``):
-the FCNs run as fused, channels-last inference copies, the three variants run
-in parallel on a small thread pool, and labels are read with ``max(0)``.
+the FCNs run as fused, channels-last inference copies; where the three share
+their backbone (the bundled ones do: their heads were trained on FCN-8s's
+backbone), it is computed once and the three heads run in parallel on a small
+thread pool (otherwise the three whole networks do); labels are read with ``max(0)``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ....core import (
 )
 from ....data.scenes import NUM_CLASSES, SCENE_SIDE
 from ....models import inference_copy, load_model
-from ....models.fcn import VARIANTS
+from ....models.fcn import BACKBONE, VARIANTS
 
 class SceneInput(NamedTuple):
     """What one segmentation request was asked about (it travels with the request as its context).
@@ -60,24 +62,46 @@ def load_fcns() -> dict:
         of each network is kept: the trained modules, batch norms and all, are read once here for
         the architecture strip and dropped); ``digits`` (N, 28, 28) float32 and ``labels`` (N,):
         held-out MNIST digits for random scenes; ``layout``: the architecture strip's boxes and
-        lanes (:func:`fcn_layout`).
+        lanes (:func:`fcn_layout`). Where the variants hold the same backbone weights, their copies
+        share one backbone module (:func:`shared_backbone` finds it).
     """
     live = {}
     trained = {variant: load_model(variant) for variant in VARIANTS}
     layout = fcn_layout(trained)
+    shared = all(model.shares_backbone(trained["fcn8s"]) for model in trained.values())
     for variant in VARIANTS:
         live[variant] = inference_copy(trained.pop(variant))  # the trained module goes as its copy is made
+    if shared:
+        for model in live.values():
+            for name in BACKBONE:
+                setattr(model, name, getattr(live["fcn8s"], name))
     digits, labels = heldout_digits()
     return {"models": live, "live": live, "digits": digits, "labels": labels, "layout": layout}
 
 
-def segment_one(model, x, truth: np.ndarray | None) -> dict:
-    """One FCN on a (1, 1, H, W) tensor: its label map and, given the truth, every score."""
+def shared_backbone(models: dict):
+    """The one module whose backbone every model in ``models`` uses (the same module objects), or None."""
+    first = next(iter(models.values()), None)
+    if first is None or len(models) < 2:
+        return None
+    for model in models.values():
+        if not all(getattr(model, name, None) is getattr(first, name, None) is not None for name in BACKBONE):
+            return None
+    return first
+
+
+def segment_one(model, x, truth: np.ndarray | None, features: tuple | None = None) -> dict:
+    """One FCN on a (1, 1, H, W) tensor: its label map and, given the truth, every score.
+
+    With ``features`` (what its backbone gives for ``x``, :meth:`~explainer.models.fcn.FCN.features`)
+    only the model's head runs.
+    """
     import torch
 
     with torch.inference_mode():
+        scores = model(x) if features is None else model.head(*features)
         # max(0).indices: the same labels as argmax(0), which is 6× slower on CPU for this layout.
-        pred = model(x)[0].max(0).indices.numpy()
+        pred = scores[0].max(0).indices.numpy()
     entry = {"pred": pred}
     if truth is not None:
         entry.update(scores_from_confusion(confusion_matrix(pred, truth, NUM_CLASSES)))
@@ -101,7 +125,11 @@ def segment(models: dict, image: np.ndarray, truth: np.ndarray | None) -> dict:
 
     x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None]
     x = x.contiguous(memory_format=torch.channels_last)
-    futures = {name: _VARIANT_POOL.submit(segment_one, model, x, truth) for name, model in models.items()}
+    backbone, features = shared_backbone(models), None
+    if backbone is not None:
+        with torch.inference_mode():
+            features = backbone.features(x)
+    futures = {name: _VARIANT_POOL.submit(segment_one, model, x, truth, features) for name, model in models.items()}
     out = {"variants": {name: future.result() for name, future in futures.items()}}
     if truth is not None:
         if "fcn8s" in out["variants"]:
@@ -196,6 +224,9 @@ def fcn_layout(models: dict) -> dict:
             f"any input whose sides are multiples of {stride}. Upsampling path (where): transposed convolutions "
             "start as bilinear interpolation and are trained; fusing finer pool4/pool3 scores lets 16s and 8s "
             "place boundaries more precisely than 32s.")
+    if all(model.shares_backbone(backbone) for model in models.values()):
+        note += (" The three share one backbone (trained with FCN-8s; the 16s and 32s heads were trained on it "
+                 "unchanged), so they differ only in their skips and upsampling.")
     return {"boxes": boxes, "lanes": lanes, "note": note}
 
 
@@ -223,11 +254,12 @@ def upsampling_stages(models: dict, image: np.ndarray) -> dict:
 
     x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None]
     out = {}
+    backbone = shared_backbone(models)
     with torch.inference_mode():
+        shared = backbone.features(x) if backbone is not None else None
         for name, model in models.items():
-            pool3 = model.stage3(model.stage2(model.stage1(x)))
-            pool4 = model.stage4(pool3)
-            score = model.score_fr(model.fc7(model.fc6(model.stage5(pool4))))
+            pool3, pool4, fc7 = shared if shared is not None else model.features(x)
+            score = model.score_fr(fc7)
             steps = [(1, score)]
             if name == "fcn32s":
                 steps.append((6, model.upscore32(score)))
