@@ -48,6 +48,19 @@ def random_crop_flip(x: torch.Tensor, generator: torch.Generator, pad: int = 4) 
     return out.contiguous(memory_format=torch.channels_last)
 
 
+def cutout(x: torch.Tensor, generator: torch.Generator, size: int) -> torch.Tensor:
+    """Zero one ``size``×``size`` square per image (centre anywhere, clipped at the edges): cutout."""
+    n, _, h, w = x.shape
+    cy = torch.randint(0, h, (n,), generator=generator)
+    cx = torch.randint(0, w, (n,), generator=generator)
+    rows = torch.arange(h)[None, :]
+    cols = torch.arange(w)[None, :]
+    inside_r = (rows >= (cy[:, None] - size // 2)) & (rows < (cy[:, None] - size // 2 + size))
+    inside_c = (cols >= (cx[:, None] - size // 2)) & (cols < (cx[:, None] - size // 2 + size))
+    keep = ~(inside_r[:, :, None] & inside_c[:, None, :])
+    return x * keep[:, None].to(x.dtype)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer.train cifar10", description=__doc__)
     parser.add_argument("--epochs", type=int, default=80)
@@ -63,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                         help="bf16 autocast for the training passes; auto picks it where the CPU has bfloat16 "
                              "matrix units (AMX), where it is about twice as fast")
+    parser.add_argument("--cutout", type=int, default=0,
+                        help="side of the square cut out of each training photo (0: none)")
     args = parser.parse_args(argv)
     if args.convs is None:
         args.convs = list(DEFAULT_CONVS) if args.widths == list(DEFAULT_WIDTHS) else [2] * len(args.widths)
@@ -81,9 +96,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(train_idx)} photos, validating on {len(val_idx)}; {'bf16 autocast' if use_bf16 else 'float32'}",
           flush=True)
     x_val = x[val_idx].contiguous(memory_format=torch.channels_last)
+    augment = random_crop_flip
+    if args.cutout > 0:
+        def augment(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+            return cutout(random_crop_flip(xb, generator), generator, args.cutout)
     last = None
     for progress in fit(model, x[train_idx], y[train_idx], x_val, y[val_idx], epochs=args.epochs,
-                        batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, augment=random_crop_flip,
+                        batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, augment=augment,
                         seed=args.seed, label_smoothing=0.1, optimizer="sgd",
                         autocast_dtype=torch.bfloat16 if use_bf16 else None):
         if progress.kind == "epoch":
@@ -98,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     save_weights(args.out, "cifar10", model, model.config,
                  {"val_accuracy": best, "parameters": params, "train_photos": len(train_idx),
                   "val_photos": len(val_idx), "epochs": args.epochs, "seed": args.seed,
-                  "precision": "bf16" if use_bf16 else "fp32", "weight_decay": args.weight_decay})
+                  "precision": "bf16" if use_bf16 else "fp32", "weight_decay": args.weight_decay,
+                  "cutout": args.cutout})
     args.out.with_suffix(".partial.pt").unlink(missing_ok=True)
     if args.out.resolve() != weights_path("cifar10").resolve():
         print(f"best validation accuracy {best:.4f}; weights written to {args.out}", flush=True)
