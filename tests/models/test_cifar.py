@@ -34,6 +34,23 @@ def test_crop_flip_augmentation_keeps_pixels():
     assert padded.shape == x.shape and (padded == 0).any()  # some zero border came in
 
 
+def test_cutout_zeroes_one_square_per_photo_clipped_at_the_edges():
+    from explainer.train.cifar import cutout
+
+    x = torch.rand(64, 3, 32, 32) + 0.1  # no zeros of its own
+    out = cutout(x, torch.Generator().manual_seed(0), 8)
+    zero = (out == 0).all(1)  # (N, H, W): where all three channels were cut
+    assert torch.equal(out[~(out == 0)], x[~(out == 0)])  # the rest is untouched
+    assert torch.equal((out == 0).any(1), zero)  # a pixel is cut in every channel or in none
+    for mask in zero:
+        rows, cols = mask.any(1).nonzero().ravel(), mask.any(0).nonzero().ravel()
+        assert 1 <= len(rows) <= 8 and 1 <= len(cols) <= 8
+        assert mask.sum() == len(rows) * len(cols)  # one rectangle
+        assert rows.max() - rows.min() + 1 == len(rows) and cols.max() - cols.min() + 1 == len(cols)
+    sizes = zero.sum((1, 2))
+    assert (sizes == 64).sum() > 20 and (sizes < 64).any()  # whole squares inside, clipped ones at edges
+
+
 def test_stage_layout_options():
     from explainer.models.photo import PhotoCNN
 
