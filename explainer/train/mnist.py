@@ -22,7 +22,7 @@ import torch
 
 from ..models import DigitCNN, save_weights, weights_path
 from ..data.readers import load_mnist, split_train_val
-from ..models.augment import augment_digits
+from ..models.augment import augment_digits, augment_digits_elastic
 from ..models.loop import fit
 
 DEFAULT_CONFIG = dict(conv1=32, conv2=64, hidden=128, kernel=5, pool="max", dropout=0.3)
@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=pathlib.Path, default=None,
                         help="weights file (default: assets/models/mnist.pt, or mnist_nopool.pt with --no-pool)")
     parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train-*-idx*.gz")
+    parser.add_argument("--augment", choices=("affine", "elastic"), default="affine",
+                        help="affine warps and stroke widths, or those plus elastic distortions")
     args = parser.parse_args(argv)
     arch, config = ("mnist_nopool", NOPOOL_CONFIG) if args.no_pool else ("mnist", DEFAULT_CONFIG)
     out = args.out or weights_path(arch)
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"training DigitCNN {config} on {len(train_idx)} digits, validating on {len(val_idx)}", flush=True)
     last = None
     for progress in fit(model, x[train_idx], y[train_idx], x[val_idx], y[val_idx], epochs=args.epochs,
-                        batch_size=args.batch_size, lr=args.lr, augment=augment_digits, seed=args.seed):
+                        batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                        augment=augment_digits_elastic if args.augment == "elastic" else augment_digits):
         if progress.kind == "epoch":
             last = progress
             print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
@@ -79,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     seconds = last.seconds if last else 0.0
     save_weights(out, arch, model, config,
                  {"val_accuracy": best, "train_digits": len(train_idx), "val_digits": len(val_idx),
-                  "epochs": args.epochs, "seed": args.seed, "train_seconds": round(seconds, 1)})
-    if not args.no_pool:
+                  "epochs": args.epochs, "seed": args.seed, "train_seconds": round(seconds, 1),
+                  "augment": args.augment})
+    if not args.no_pool and out.resolve() == weights_path("mnist").resolve():
         write_samples(images, labels, train_idx, val_idx)
     print(f"best validation accuracy {best:.4f}; weights written to {out} ({seconds / 60:.1f} min)", flush=True)
     return 0
