@@ -4,8 +4,8 @@ A live update is timed from the user's action (a mouse move on the pad, a new
 photo) until the last widget it changed has been repainted by Qt's event loop,
 as on screen: the worker thread runs as in the app, and the GUI thread sleeps
 in an event loop while it waits (no busy loop stealing the interpreter lock).
-Paint events are counted on every widget of the window, so a refresh that
-painted nothing would show up.
+Qt's repaint passes are counted (``PaintCounter``: the top-level windows shown when
+it is made), so a refresh that painted nothing would show up.
 """
 
 from __future__ import annotations

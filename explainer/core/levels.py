@@ -46,8 +46,11 @@ def percentile(values, q: float) -> float:
     # Sorted, the values ≤ 0 come first and the rest (NaN, which sorts last, included) after them.
     low = flat <= 0
     n_low = int(np.count_nonzero(low))
+    high = flat[~low]
+    if flat.dtype.kind == "f" and below < n_low and high.size and np.isnan(high.max()):
+        raise ValueError("percentile of values that include NaN")  # NaN sorts last, out of the group below
     if below >= n_low:
-        group, rank = flat[~low], below - n_low
+        group, rank = high, below - n_low
     else:
         group, rank = flat[low], below
     # One selection, then the smallest value above it: several times faster than selecting both neighbours.
@@ -58,7 +61,7 @@ def percentile(values, q: float) -> float:
     elif rank + 1 < group.size:
         b = picked[rank + 1 :].min()
     else:  # the upper neighbour is the smallest of the values above 0
-        b = flat[~low].min()
+        b = high.min()
     if flat.dtype.kind == "f" and (np.isnan(a) or np.isnan(b)):  # NaN sorts last: it shows in a or b
         raise ValueError("percentile of values that include NaN")
     # NumPy's arithmetic step by step: the weight is a Python float, so float32 values interpolate in float32.

@@ -153,11 +153,14 @@ class FCN(nn.Module):
                 nn.init.zeros_(getattr(self, score).bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input_sides(x)
         return self.head(*self.features(x))
 
     def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(pool3, pool4, fc7): what the backbone (:data:`BACKBONE`) hands the head."""
+        """(pool3, pool4, fc7): what the backbone (:data:`BACKBONE`) hands the head.
+
+        Raises ValueError unless both sides of ``x`` are multiples of 32.
+        """
+        check_input_sides(x)
         pool3 = self.stage3(self.stage2(self.stage1(x)))
         pool4 = self.stage4(pool3)
         return pool3, pool4, self.fc7(self.fc6(self.stage5(pool4)))

@@ -32,6 +32,9 @@ def test_percentile_refuses_what_has_no_percentile():
         percentile(np.ones(3), 101)
     with pytest.raises(ValueError, match="NaN"):
         percentile(np.array([1.0, np.nan, 2.0]), 50)
+    for q in (0, 30, 99.5, 100):  # wherever the rank falls: among the values ≤ 0 or the others
+        with pytest.raises(ValueError, match="NaN"):
+            percentile(np.array([-1.0, -2.0, -3.0, 0.0, np.nan, 4.0], np.float32), q)
     with pytest.raises(ValueError, match="numbers"):
         percentile(np.array(["a", "b"]), 50)
 

@@ -44,7 +44,7 @@ def test_placements_follow_the_variant():
     stroke = [[(0.5, 0.0), (0.5, 1.0)]]  # a stroke from the top of the unit box to its bottom
     checked = 0
     for variant in variants(400):
-        if variant.slant != 0 or variant.height == 0.8 and variant.centre != (0.5, 0.5):
+        if variant.slant != 0:
             continue
         (x0, y0), (x1, y1) = (lambda s: (s[0], s[-1]))(place(stroke, variant, 280)[0])
         tolerance = 0.06 * variant.height * 280  # the hand's wobble moves the ends a little

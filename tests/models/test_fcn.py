@@ -112,6 +112,8 @@ def test_heads_on_a_shared_backbone_are_the_whole_network():
         f32.stage1[1].running_var[0] += 1e-4  # a batch norm's statistics count too
     assert not f16.shares_backbone(f8) and not f32.shares_backbone(f8)
     assert not FCN("fcn16s", widths=(16, 32, 64, 96, 128)).shares_backbone(f8)  # another layout
+    with pytest.raises(ValueError, match="multiples of 32"):
+        f8.features(torch.zeros(1, 1, 100, 96))  # the backbone alone checks its input too
 
 
 def test_training_a_head_leaves_the_frozen_backbone_as_it_was():

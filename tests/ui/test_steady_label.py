@@ -133,3 +133,62 @@ def test_a_new_width_or_font_lets_the_layout_size_it_again(qtbot):
     qtbot.wait(1)
     assert not label.held
     assert label.height() == label.heightForWidth(label.width())
+
+
+def test_two_texts_in_one_turn_after_a_new_height_or_font_match_a_plain_label(qtbot):
+    plain_root, plain = column(QLabel)
+    steady_root, steady = column(SteadyLabel)
+    for root in (plain_root, steady_root):
+        qtbot.addWidget(root)
+        root.show()
+    qtbot.waitExposed(steady_root)
+
+    def both(change):
+        change(plain)
+        change(steady)
+
+    def same():
+        qtbot.wait(1)
+        assert steady.geometry() == plain.geometry()
+        assert plain_root.grab().toImage() == steady_root.grab().toImage()
+
+    both(lambda label: label.setText("one line <b>0</b>"))
+    both(lambda label: label.setText("one line <b>1</b>"))
+    same()
+    both(lambda label: label.setText("three<br>lines<br>A"))  # lets go; the layout has not run yet…
+    both(lambda label: label.setText("three<br>lines<br>B"))  # …when the next text holds again
+    same()
+
+    def bigger(label):
+        font = label.font()
+        font.setPointSize(font.pointSize() * 2)
+        label.setFont(font)
+
+    both(bigger)
+    both(lambda label: label.setText("three<br>lines<br>C"))
+    same()
+    both(lambda label: label.setNum(12345))  # other setters let go too
+    same()
+    both(lambda label: label.setWordWrap(False))
+    both(lambda label: label.setText("a text too long to fit on one line of this narrow column, unwrapped"))
+    same()
+
+
+def test_a_label_moved_to_another_parent_keeps_working(qtbot):
+    root, label = column(SteadyLabel)
+    qtbot.addWidget(root)
+    root.show()
+    qtbot.waitExposed(root)
+    label.setText("one")
+    label.setText("two")
+    assert label.held
+    other = QWidget()
+    qtbot.addWidget(other)
+    QVBoxLayout(other).addWidget(label)
+    other.show()
+    root.deleteLater()
+    qtbot.wait(5)
+    label.setText("three")  # the old parent is gone: no error, and it follows its new layout
+    label.setText("four")
+    qtbot.wait(1)
+    assert label.text() == "four" and label.height() == label.heightForWidth(label.width())

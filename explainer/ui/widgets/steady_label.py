@@ -12,21 +12,24 @@ exactly as a plain one. It holds again at its next text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QLabel, QWidget
 
 #: Qt's largest widget size (QWIDGETSIZE_MAX).
 _UNLIMITED = (1 << 24) - 1
 #: Changes after which the layout must size the label again.
 _RELAYOUT_CHANGES = (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.LayoutDirectionChange,
-                     QEvent.Type.ContentsRectChange)
+                     QEvent.Type.ContentsRectChange, QEvent.Type.ParentChange)
 
 
 class SteadyLabel(QLabel):
     """A :class:`QLabel` for a column whose width its parent decides (one text per line count, one layout pass).
 
     Meant for word-wrapped labels in a vertical layout, or beside a widget of fixed width,
-    where the label's geometry follows from the height its text needs at the given width.
+    where the label's geometry follows from the height its text needs at the given width
+    (a neighbour that grows would not make it let go). Setters other than :meth:`setText`
+    that change what it shows or how (number, format, wrapping, margins, pixmap…) let go first.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -35,7 +38,7 @@ class SteadyLabel(QLabel):
         self._watched: QWidget | None = None
         # A hidden twin measures texts: a held label's own measures are at least its fixed size. As a
         # child it has the label's font and style sheet (a style sheet set on the label applies to it too).
-        self._twin = QLabel(self)
+        self._twin = QLabel(self, objectName="steadyLabelMeasure")
         self._twin.hide()
 
     @property
@@ -55,6 +58,43 @@ class SteadyLabel(QLabel):
     def clear(self) -> None:
         self.setText("")
 
+    # Everything else that can change the label's size hints: let go, then as QLabel.
+    def setNum(self, number) -> None:  # noqa: N802 (Qt override)
+        self._let_go()
+        super().setNum(number)
+
+    def setTextFormat(self, text_format) -> None:  # noqa: N802 (Qt override)
+        self._let_go()
+        super().setTextFormat(text_format)
+
+    def setWordWrap(self, on: bool) -> None:  # noqa: N802 (Qt override)
+        self._let_go()
+        super().setWordWrap(on)
+
+    def setMargin(self, margin: int) -> None:  # noqa: N802 (Qt override)
+        self._let_go()
+        super().setMargin(margin)
+
+    def setIndent(self, indent: int) -> None:  # noqa: N802 (Qt override)
+        self._let_go()
+        super().setIndent(indent)
+
+    def setAlignment(self, alignment) -> None:  # noqa: N802 (Qt override)
+        self._let_go()
+        super().setAlignment(alignment)
+
+    def setPixmap(self, pixmap) -> None:  # noqa: N802 (Qt override)
+        self._let_go()
+        super().setPixmap(pixmap)
+
+    def setPicture(self, picture) -> None:  # noqa: N802 (Qt override)
+        self._let_go()
+        super().setPicture(picture)
+
+    def setMovie(self, movie) -> None:  # noqa: N802 (Qt override)
+        self._let_go()
+        super().setMovie(movie)
+
     def _needed_height(self, text: str) -> int:
         """The height ``text`` needs at the label's width, as its layout would ask for it."""
         twin = self._twin
@@ -68,9 +108,14 @@ class SteadyLabel(QLabel):
         return twin.heightForWidth(self.width()) if self.wordWrap() else twin.sizeHint().height()
 
     def _hold(self) -> None:
+        # A layout pass asked for since (after a let-go, a new font, a sibling's change…) runs now, so the
+        # size held is the one the layout gives the current text, not an older one.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        if not self.isVisible() or self.width() <= 0:
+            return
         parent = self.parentWidget()
         if parent is not self._watched:
-            if self._watched is not None:
+            if self._watched is not None and shiboken6.isValid(self._watched):
                 self._watched.removeEventFilter(self)
             self._watched = parent
             if parent is not None:
@@ -79,7 +124,7 @@ class SteadyLabel(QLabel):
         self.setFixedSize(self.size())
 
     def _let_go(self) -> None:
-        if self._held_height is None:
+        if getattr(self, "_held_height", None) is None:
             return
         self._held_height = None
         self.setMinimumSize(0, 0)
