@@ -8,10 +8,11 @@ Run it after training; never use its figure to choose anything.
 from __future__ import annotations
 
 import argparse
+import pathlib
 
 import torch
 
-from ..models import load_model
+from ..models import load_model, load_model_file
 from ..data.readers import load_cifar10, load_mnist
 from ..models.loop import evaluate
 
@@ -28,6 +29,10 @@ def mnist_test_accuracy(model=None, root=None) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer.train evaluate")
     parser.add_argument("model", choices=["mnist", "mnist_nopool", "cifar10", "fcn", "imdb"])
+    parser.add_argument("--seed", type=int, default=2026, help="fcn: seed of the test scenes (default 2026)")
+    parser.add_argument("--scenes", type=int, default=500, help="fcn: how many test scenes (default 500)")
+    parser.add_argument("--weights-dir", type=pathlib.Path, default=None,
+                        help="fcn: read fcn32s.pt, fcn16s.pt and fcn8s.pt from this folder instead of the bundled ones")
     args = parser.parse_args(argv)
     if args.model == "mnist":
         acc = mnist_test_accuracy()
@@ -44,10 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         acc = cifar10_test_accuracy(model)
         print(f"cifar10: test accuracy {acc:.4f} on 10,000 official test photos ({params:,} parameters)")
     elif args.model == "fcn":
-        for variant, r in fcn_scores().items():
+        models = None
+        if args.weights_dir is not None:
+            from ..models.fcn import VARIANTS
+
+            models = {v: load_model_file(args.weights_dir / f"{v}.pt", v) for v in VARIANTS}
+        for variant, r in fcn_scores(args.scenes, args.seed, models=models).items():
             e = r["errors"]
-            print(f"{variant}: mean IoU {r['miou']:.4f}, pixel accuracy {r['pixel_accuracy']:.4f} on 500 scenes of "
-                  f"t10k digits; wrong pixels {e['wrong']:,}: {e['boundary'] / max(e['wrong'], 1):.0%} at "
+            print(f"{variant}: mean IoU {r['miou']:.4f}, pixel accuracy {r['pixel_accuracy']:.4f} on {args.scenes} "
+                  f"scenes of t10k digits (seed {args.seed}); wrong pixels {e['wrong']:,}: {e['boundary'] / max(e['wrong'], 1):.0%} at "
                   f"boundaries, {e['wrong digit'] / max(e['wrong'], 1):.0%} wrong digit, "
                   f"{e['other'] / max(e['wrong'], 1):.0%} other")
     elif args.model == "imdb":
@@ -80,11 +90,12 @@ def cifar10_test_accuracy(model=None, root=None) -> float:
     return acc
 
 
-def fcn_scores(n_scenes: int = 500, seed: int = 2026, root=None) -> dict:
+def fcn_scores(n_scenes: int = 500, seed: int = 2026, root=None, models: dict | None = None) -> dict:
     """mIoU, pixel accuracy and error split of the three FCNs on scenes of official MNIST test digits.
 
     The scenes come from ``t10k`` with a fixed seed, so every run scores the
-    same scenes; nothing here ever feeds back into training.
+    same scenes; nothing here ever feeds back into training. ``models`` (variant →
+    network) replaces the bundled networks.
     """
     import numpy as np
 
@@ -96,7 +107,8 @@ def fcn_scores(n_scenes: int = 500, seed: int = 2026, root=None) -> dict:
     images, targets = make_scenes(digits, labels, n_scenes, seed=seed)
     results = {}
     for variant in VARIANTS:
-        model = load_model(variant)
+        model = (models or {}).get(variant) or load_model(variant)
+        model.eval()
         cm = np.zeros((NUM_CLASSES, NUM_CLASSES), np.int64)
         split = {"wrong": 0, "boundary": 0, "wrong digit": 0, "other": 0, "pixels": 0}
         with torch.no_grad():

@@ -177,3 +177,14 @@ def test_bundled_fcns_on_held_out_scenes(shared_data):
         assert r["pixel_accuracy"] > r["miou"]  # background dominance flatters pixel accuracy
         assert not np.isnan(r["iou"][0])
     assert core.grade_iou(m["fcn8s"]) in ("Good", "Excellent")
+
+
+def test_scores_of_networks_given_instead_of_the_bundled_ones(shared_data):
+    from explainer.train.evaluate import fcn_scores
+
+    torch.manual_seed(0)
+    untrained = {variant: FCN(variant) for variant in ("fcn32s", "fcn16s", "fcn8s")}
+    results = fcn_scores(n_scenes=6, seed=99, root=shared_data / "mnist", models=untrained)
+    assert set(results) == set(untrained)
+    for r in results.values():  # untrained networks score far below the bundled ones (≥ 0.4)
+        assert 0.0 <= r["miou"] < 0.3 and r["errors"]["pixels"] == 6 * 96 * 96
