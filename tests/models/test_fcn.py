@@ -133,7 +133,8 @@ def test_training_a_head_leaves_the_frozen_backbone_as_it_was():
     assert f16.shares_backbone(f8)  # weights and batch-norm statistics untouched
     assert not all(p.requires_grad for p in f16.stage2.parameters())
     moved = [k for k, v in f16.state_dict().items() if k in head_before and not torch.equal(v, head_before[k])]
-    assert moved and all(k.split(".")[0] in ("score_fr", "score_pool4", "upscore2", "upscore16") for k in moved)
+    heads = ("stage5", "fc6", "fc7", "score_fr", "score_pool4", "upscore2", "upscore16")
+    assert moved and all(k.split(".")[0] in heads for k in moved)
     assert 0.0 <= best["miou"] <= 1.0
 
 
@@ -172,7 +173,7 @@ def test_bundled_fcns_on_held_out_scenes(shared_data):
     m = {k: v["miou"] for k, v in results.items()}
     print("mIoU on t10k scenes:", {k: round(v, 4) for k, v in m.items()})
     assert m["fcn32s"] < m["fcn16s"] < m["fcn8s"]
-    assert m["fcn8s"] >= 0.72
+    assert m["fcn8s"] >= 0.80
     for r in results.values():
         assert r["pixel_accuracy"] > r["miou"]  # background dominance flatters pixel accuracy
         assert not np.isnan(r["iou"][0])

@@ -5,9 +5,9 @@ Everything runs in worker threads. The scores come from :mod:`explainer.core`
 
 What keeps the lesson live on every stroke (``benchmarks/segmentation_latency.py``):
 the FCNs run as fused, channels-last inference copies; where the three share
-their backbone (the bundled ones do: their heads were trained on FCN-8s's
-backbone), it is computed once and the three heads run in parallel on a small
-thread pool (otherwise the three whole networks do); labels are read with ``max(0)``.
+their trunk up to pool4 (the bundled ones do: FCN-16s and 32s were trained on
+FCN-8s's trunk), it is computed once and the three heads run in parallel on a
+small thread pool (otherwise the three whole networks do); labels are read with ``max(0)``.
 """
 
 from __future__ import annotations
@@ -225,8 +225,8 @@ def fcn_layout(models: dict) -> dict:
             "start as bilinear interpolation and are trained; fusing finer pool4/pool3 scores lets 16s and 8s "
             "place boundaries more precisely than 32s.")
     if all(model.shares_backbone(backbone) for model in models.values()):
-        note += (" The three share one backbone (trained with FCN-8s; the 16s and 32s heads were trained on it "
-                 "unchanged), so they differ only in their skips and upsampling.")
+        note += (" The three share the backbone up to pool4 (trained with FCN-8s; the 16s and 32s were trained "
+                 "on it unchanged), so their pool3 and pool4 features are the same.")
     return {"boxes": boxes, "lanes": lanes, "note": note}
 
 
@@ -258,8 +258,8 @@ def upsampling_stages(models: dict, image: np.ndarray) -> dict:
     with torch.inference_mode():
         shared = backbone.features(x) if backbone is not None else None
         for name, model in models.items():
-            pool3, pool4, fc7 = shared if shared is not None else model.features(x)
-            score = model.score_fr(fc7)
+            pool3, pool4 = shared if shared is not None else model.features(x)
+            score = model.score_fr(model.fc7(model.fc6(model.stage5(pool4))))
             steps = [(1, score)]
             if name == "fcn32s":
                 steps.append((6, model.upscore32(score)))
