@@ -13,26 +13,9 @@ import torch
 import torch.nn.functional as F
 
 
-def random_affine(x: torch.Tensor, generator: torch.Generator, max_rotate: float = 15.0,
-                  scale: tuple[float, float] = (0.85, 1.15), max_shift: float = 0.1,
-                  max_shear: float = 0.15) -> torch.Tensor:
-    """Rotate, scale, shear and shift each image of ``x`` (N, C, H, W) at random."""
-    n = x.shape[0]
-
-    def uniform(lo, hi):
-        return torch.rand(n, generator=generator) * (hi - lo) + lo
-
-    angle = uniform(-max_rotate, max_rotate) * math.pi / 180
-    s = uniform(*scale)
-    shear = uniform(-max_shear, max_shear)
-    tx, ty = uniform(-max_shift, max_shift) * 2, uniform(-max_shift, max_shift) * 2
-    cos, sin = torch.cos(angle), torch.sin(angle)
-    # The grid maps output to input coordinates, hence the inverse scale.
-    theta = torch.stack([
-        torch.stack([cos / s, (-sin + shear) / s, tx], dim=1),
-        torch.stack([sin / s, cos / s, ty], dim=1),
-    ], dim=1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+def random_affine(x: torch.Tensor, generator: torch.Generator, **affine) -> torch.Tensor:
+    """Rotate, scale, shear and shift each image of ``x`` (N, C, H, W) at random (:func:`_affine_grid`'s ranges)."""
+    grid = _affine_grid(x, generator, **affine)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
@@ -68,6 +51,7 @@ def random_elastic_affine(x: torch.Tensor, generator: torch.Generator, alpha: fl
 def _affine_grid(x: torch.Tensor, generator: torch.Generator, max_rotate: float = 15.0,
                  scale: tuple[float, float] = (0.85, 1.15), max_shift: float = 0.1,
                  max_shear: float = 0.15) -> torch.Tensor:
+    """A sampling grid that rotates, scales, shears and shifts each image of ``x`` at random."""
     n = x.shape[0]
 
     def uniform(lo, hi):
@@ -78,6 +62,7 @@ def _affine_grid(x: torch.Tensor, generator: torch.Generator, max_rotate: float 
     shear = uniform(-max_shear, max_shear)
     tx, ty = uniform(-max_shift, max_shift) * 2, uniform(-max_shift, max_shift) * 2
     cos, sin = torch.cos(angle), torch.sin(angle)
+    # The grid maps output to input coordinates, hence the inverse scale.
     theta = torch.stack([
         torch.stack([cos / s, (-sin + shear) / s, tx], dim=1),
         torch.stack([sin / s, cos / s, ty], dim=1),

@@ -68,14 +68,19 @@ def texts(seed: int, n: int = 40) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("build", [column, row])
-def test_geometry_and_pixels_match_a_plain_label(qtbot, build):
-    plain_root, plain = build(QLabel)
-    steady_root, steady = build(SteadyLabel)
+def shown_pair(qtbot, build):
+    """The same layout with a plain QLabel and with a SteadyLabel, both shown."""
+    (plain_root, plain), (steady_root, steady) = build(QLabel), build(SteadyLabel)
     for root in (plain_root, steady_root):
         qtbot.addWidget(root)
         root.show()
     qtbot.waitExposed(steady_root)
+    return plain_root, plain, steady_root, steady
+
+
+@pytest.mark.parametrize("build", [column, row])
+def test_geometry_and_pixels_match_a_plain_label(qtbot, build):
+    plain_root, plain, steady_root, steady = shown_pair(qtbot, build)
     held = 0
     for text in texts(1):
         plain.setText(text)
@@ -136,12 +141,7 @@ def test_a_new_width_or_font_lets_the_layout_size_it_again(qtbot):
 
 
 def test_two_texts_in_one_turn_after_a_new_height_or_font_match_a_plain_label(qtbot):
-    plain_root, plain = column(QLabel)
-    steady_root, steady = column(SteadyLabel)
-    for root in (plain_root, steady_root):
-        qtbot.addWidget(root)
-        root.show()
-    qtbot.waitExposed(steady_root)
+    plain_root, plain, steady_root, steady = shown_pair(qtbot, column)
 
     def both(change):
         change(plain)

@@ -58,43 +58,6 @@ class SteadyLabel(QLabel):
     def clear(self) -> None:
         self.setText("")
 
-    # Everything else that can change the label's size hints: let go, then as QLabel.
-    def setNum(self, number) -> None:  # noqa: N802 (Qt override)
-        self._let_go()
-        super().setNum(number)
-
-    def setTextFormat(self, text_format) -> None:  # noqa: N802 (Qt override)
-        self._let_go()
-        super().setTextFormat(text_format)
-
-    def setWordWrap(self, on: bool) -> None:  # noqa: N802 (Qt override)
-        self._let_go()
-        super().setWordWrap(on)
-
-    def setMargin(self, margin: int) -> None:  # noqa: N802 (Qt override)
-        self._let_go()
-        super().setMargin(margin)
-
-    def setIndent(self, indent: int) -> None:  # noqa: N802 (Qt override)
-        self._let_go()
-        super().setIndent(indent)
-
-    def setAlignment(self, alignment) -> None:  # noqa: N802 (Qt override)
-        self._let_go()
-        super().setAlignment(alignment)
-
-    def setPixmap(self, pixmap) -> None:  # noqa: N802 (Qt override)
-        self._let_go()
-        super().setPixmap(pixmap)
-
-    def setPicture(self, picture) -> None:  # noqa: N802 (Qt override)
-        self._let_go()
-        super().setPicture(picture)
-
-    def setMovie(self, movie) -> None:  # noqa: N802 (Qt override)
-        self._let_go()
-        super().setMovie(movie)
-
     def _needed_height(self, text: str) -> int:
         """The height ``text`` needs at the label's width, as its layout would ask for it."""
         twin = self._twin
@@ -139,3 +102,21 @@ class SteadyLabel(QLabel):
         if watched is self._watched and event.type() == QEvent.Type.Resize:
             self._let_go()  # the window changed size: the layout decides the label's size again
         return False
+
+
+def _letting_go(name: str):
+    """``QLabel.<name>``, after letting go of the held size (the change may need another size)."""
+    plain = getattr(QLabel, name)
+
+    def setter(self, *args) -> None:
+        self._let_go()
+        plain(self, *args)
+
+    setter.__name__ = name
+    return setter
+
+
+# Everything else that can change what the label shows or how it measures it.
+for _name in ("setNum", "setTextFormat", "setWordWrap", "setMargin", "setIndent", "setAlignment", "setPixmap",
+              "setPicture", "setMovie"):
+    setattr(SteadyLabel, _name, _letting_go(_name))
