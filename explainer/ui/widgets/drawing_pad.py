@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
@@ -179,8 +181,11 @@ class DrawingPad(QWidget):
         """Outline a region of the pad (pad coordinates), e.g. a receptive field; None removes it."""
         if rect == self._overlay:
             return  # the same field again: nothing to repaint
-        self._overlay = rect
-        self.update()
+        old, self._overlay = self._overlay, rect
+        margin = 2.0 * self.resolution / max(1.0, self._target_rect().width())  # the outline's pen, in pad pixels
+        for field in (old, rect):
+            if field is not None:
+                self._update_rows(field.top() - margin, field.bottom() + margin)
 
     # -- rendering -----------------------------------------------------------
     def _pen(self) -> QPen:
@@ -223,7 +228,31 @@ class DrawingPad(QWidget):
         painter.setPen(self._pen())
         painter.drawLine(previous, point)
         painter.end()
-        self.update()
+        self._update_segment(previous, point)
+
+    def _update_segment(self, start: QPointF, end: QPointF) -> None:
+        """Repaint what drawing the segment ``start``–``end`` (pad coordinates) changed."""
+        if self.tag_colors:
+            self.update()  # the stroke is also drawn over the picture in colour, as one path
+            return
+        reach = self.pen_width / 2 + 1  # the round pen and its anti-aliased edge
+        self._update_rows(min(start.y(), end.y()) - reach, max(start.y(), end.y()) + reach)
+
+    def _update_rows(self, top: float, bottom: float) -> None:
+        """Repaint the widget's full-width band that shows pad rows ``top`` to ``bottom``.
+
+        A moving pen changes a few rows of the drawing, and repainting the whole pad (the picture
+        scaled smoothly to the widget) takes most of the time of its paint. The band spans the
+        whole width because Qt starts each row of a smoothly scaled picture from the left edge of
+        the area it paints: a band that starts at the widget's left edge gets exactly the pixels a
+        whole repaint gives, while a narrower rectangle may differ by a level or two.
+        """
+        rect = self._target_rect()
+        scale = rect.height() / self.resolution
+        # A pad row also colours the scaled row on either side of it (smooth scaling): one more row each way.
+        y0 = math.floor(rect.y() + (top - 1) * scale) - 1
+        y1 = math.ceil(rect.y() + (bottom + 1) * scale) + 1
+        self.update(0, y0, self.width(), y1 - y0)
 
     def _target_rect(self) -> QRectF:
         side = min(self.width(), self.height())
@@ -275,6 +304,7 @@ class DrawingPad(QWidget):
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if event.button() != Qt.MouseButton.LeftButton:
             return
+        repaint_all = self._overlay is not None or self.is_blank()  # the outline or the hint goes away
         self._overlay = None
         self._current = [self._to_pad(event.position())]
         painter = QPainter(self._buffer)
@@ -282,7 +312,10 @@ class DrawingPad(QWidget):
         painter.setPen(self._pen())
         painter.drawPoint(self._current[0])
         painter.end()
-        self.update()
+        if repaint_all:
+            self.update()
+        else:
+            self._update_segment(self._current[0], self._current[0])
         self.drawing_changed.emit()
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
