@@ -189,3 +189,39 @@ def test_scores_of_networks_given_instead_of_the_bundled_ones(shared_data):
     assert set(results) == set(untrained)
     for r in results.values():  # untrained networks score far below the bundled ones (≥ 0.4)
         assert 0.0 <= r["miou"] < 0.3 and r["errors"]["pixels"] == 6 * 96 * 96
+
+
+def test_training_command_trains_only_the_variants_asked_for(tmp_path, monkeypatch):
+    """``--only`` and ``--fcn16s-start``: which files are written, and what each network starts from."""
+    from explainer.models import load_model_file
+    from explainer.train import fcn as train_fcn
+
+    rng = np.random.default_rng(3)
+    monkeypatch.setattr(train_fcn, "load_mnist", lambda _split, _root=None: (
+        (rng.random((60, 28, 28)) > 0.7).astype(np.float32), np.arange(60) % 10))
+    started = []
+
+    def fake_stage(model, *_args, **_kwargs):
+        started.append((model.variant, {k: v.clone() for k, v in model.state_dict().items()}))
+        with torch.no_grad():
+            model.stage1[0].weight.add_(1.0)  # "trained": the weights written are not the starting ones
+        return model, {"miou": 0.5, "pixel_accuracy": 0.9}
+
+    monkeypatch.setattr(train_fcn, "train_stage", fake_stage)
+    out = tmp_path / "fcns"
+    assert train_fcn.main(["--only", "fcn16s", "--fcn16s-start", "scratch", "--out-dir", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["fcn16s.pt"]
+    assert load_model_file(out / "fcn16s.pt", "fcn16s").training_metrics["trained"] == "from scratch"
+    assert [variant for variant, _ in started] == ["fcn16s"]
+
+    started.clear()
+    assert train_fcn.main(["--only", "fcn32s", "--out-dir", str(out)]) == 0
+    assert train_fcn.main(["--only", "fcn16s", "--out-dir", str(out)]) == 0  # starts from the FCN-32s just written
+    assert [variant for variant, _ in started] == ["fcn32s", "fcn16s"]
+    f32 = load_model_file(out / "fcn32s.pt", "fcn32s")
+    assert torch.equal(started[1][1]["stage1.0.weight"], f32.stage1[0].weight.detach())
+    assert load_model_file(out / "fcn16s.pt", "fcn16s").training_metrics["trained"] == "from FCN-32s"
+    for wrong in (["--shared-trunk", "--only", "fcn8s"], ["--shared-trunk", "--fcn16s-start", "scratch"],
+                  ["--only", "fcn64s"]):
+        with pytest.raises(SystemExit):
+            train_fcn.main(wrong + ["--out-dir", str(out)])
