@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim import swa_utils
 
 
 @dataclass
@@ -62,11 +63,20 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
         epochs: int = 10, batch_size: int = 128, lr: float = 3e-3, weight_decay: float = 1e-4,
         augment: Callable | None = None, seed: int = 0, parameters=None,
         label_smoothing: float = 0.0, optimizer: str = "adamw",
-        autocast_dtype: torch.dtype | None = None) -> Iterator[Progress]:
+        autocast_dtype: torch.dtype | None = None, ema_decay: float | None = None,
+        select: str = "accuracy") -> Iterator[Progress]:
     """Train with AdamW (or SGD with Nesterov momentum) and a one-cycle schedule; keep the best weights on validation.
 
     ``autocast_dtype=torch.bfloat16`` runs the training forward pass under CPU
     autocast (weights and optimiser stay float32); validation is float32.
+
+    ``ema_decay`` (e.g. 0.999) keeps an exponential moving average of the weights
+    (and buffers) after every step (:class:`torch.optim.swa_utils.AveragedModel`):
+    validation then measures the average, and the average is what is kept. It is
+    still one network of the same layout. ``select`` is how the kept epoch is
+    chosen: ``"accuracy"`` (the first epoch with the best validation accuracy) or
+    ``"accuracy+loss"`` (the best accuracy, ties broken by the lower validation
+    loss: a small validation set often has many epochs at its best accuracy).
 
     Yields
     ------
@@ -77,6 +87,14 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     """
     if len(x_train) == 0 or len(x_val) == 0:
         raise ValueError(f"there are no {'training' if len(x_train) == 0 else 'validation'} examples to fit on")
+    if select not in ("accuracy", "accuracy+loss"):
+        raise ValueError(f"select must be 'accuracy' or 'accuracy+loss', got {select!r}")
+    if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+        raise ValueError(f"the EMA decay must lie between 0 and 1, got {ema_decay}")
+    averaged = None
+    if ema_decay is not None:
+        averaged = swa_utils.AveragedModel(model, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(ema_decay),
+                                           use_buffers=True)
     generator = torch.Generator().manual_seed(seed)
     params = [p for p in (parameters if parameters is not None else model.parameters()) if p.requires_grad]
     if optimizer == "sgd":
@@ -88,7 +106,7 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     # least 10 steps; a very short run then simply stops before the schedule ends.
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=max(10, epochs * batches),
                                                    pct_start=0.25)
-    best_acc, best_state = -1.0, None
+    best_acc, best_key, best_state = -1.0, None, None
     start_time = time.perf_counter()
     for epoch in range(1, epochs + 1):
         model.train()
@@ -106,14 +124,19 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
             loss.backward()
             optimizer.step()
             schedule.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             seen += len(idx)
             loss_sum += loss.item() * len(idx)
             correct += (logits.argmax(1) == yb).sum().item()
             yield Progress("batch", epoch, epochs, batch + 1, batches, loss_sum / seen, correct / seen,
                            lr=schedule.get_last_lr()[0], seconds=time.perf_counter() - start_time)
-        val_loss, val_acc = evaluate(model, x_val, y_val)
-        if val_acc > best_acc:
-            best_acc, best_state = val_acc, copy.deepcopy(model.state_dict())
+        judged = averaged.module if averaged is not None else model
+        val_loss, val_acc = evaluate(judged, x_val, y_val)
+        key = (val_acc, -val_loss) if select == "accuracy+loss" else (val_acc,)
+        if best_key is None or key > best_key:
+            best_key, best_state = key, copy.deepcopy(judged.state_dict())
+        best_acc = max(best_acc, val_acc)
         yield Progress("epoch", epoch, epochs, batches, batches, loss_sum / seen, correct / seen, val_loss, val_acc,
                        lr=schedule.get_last_lr()[0], seconds=time.perf_counter() - start_time,
                        extra={"best_val_accuracy": best_acc})

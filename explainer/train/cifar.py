@@ -78,7 +78,15 @@ def main(argv: list[str] | None = None) -> int:
                              "matrix units (AMX), where it is about twice as fast")
     parser.add_argument("--cutout", type=int, default=0,
                         help="side of the square cut out of each training photo (0: none)")
+    parser.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                        help="keep an exponential moving average of the weights (e.g. 0.999), validated and "
+                             "written instead of the last weights: still one network")
+    parser.add_argument("--select", choices=("accuracy", "accuracy+loss"), default="accuracy",
+                        help="which epoch is kept: the first with the best validation accuracy, or among those "
+                             "the one with the lowest validation loss")
     args = parser.parse_args(argv)
+    if args.ema is not None and not 0.0 < args.ema < 1.0:
+        parser.error(f"--ema must lie between 0 and 1, got {args.ema}")
     if args.convs is None:
         args.convs = list(DEFAULT_CONVS) if args.widths == list(DEFAULT_WIDTHS) else [2] * len(args.widths)
     if len(args.convs) != len(args.widths):
@@ -104,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     for progress in fit(model, x[train_idx], y[train_idx], x_val, y[val_idx], epochs=args.epochs,
                         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, augment=augment,
                         seed=args.seed, label_smoothing=0.1, optimizer="sgd",
-                        autocast_dtype=torch.bfloat16 if use_bf16 else None):
+                        autocast_dtype=torch.bfloat16 if use_bf16 else None, ema_decay=args.ema,
+                        select=args.select):
         if progress.kind == "epoch":
             last = progress
             print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
@@ -118,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                  {"val_accuracy": best, "parameters": params, "train_photos": len(train_idx),
                   "val_photos": len(val_idx), "epochs": args.epochs, "seed": args.seed,
                   "precision": "bf16" if use_bf16 else "fp32", "weight_decay": args.weight_decay,
-                  "cutout": args.cutout})
+                  "cutout": args.cutout, "ema": args.ema, "select": args.select})
     args.out.with_suffix(".partial.pt").unlink(missing_ok=True)
     if args.out.resolve() != weights_path("cifar10").resolve():
         print(f"best validation accuracy {best:.4f}; weights written to {args.out}", flush=True)

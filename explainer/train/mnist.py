@@ -58,7 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train-*-idx*.gz")
     parser.add_argument("--augment", choices=("affine", "elastic"), default="affine",
                         help="affine warps and stroke widths, or those plus elastic distortions")
+    parser.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                        help="keep an exponential moving average of the weights (e.g. 0.999), validated and "
+                             "written instead of the last weights: still one network")
+    parser.add_argument("--select", choices=("accuracy", "accuracy+loss"), default="accuracy",
+                        help="which epoch is kept: the first with the best validation accuracy, or among those "
+                             "the one with the lowest validation loss")
     args = parser.parse_args(argv)
+    if args.ema is not None and not 0.0 < args.ema < 1.0:
+        parser.error(f"--ema must lie between 0 and 1, got {args.ema}")
     arch, config = ("mnist_nopool", NOPOOL_CONFIG) if args.no_pool else ("mnist", DEFAULT_CONFIG)
     out = args.out or weights_path(arch)
 
@@ -72,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     last = None
     for progress in fit(model, x[train_idx], y[train_idx], x[val_idx], y[val_idx], epochs=args.epochs,
                         batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                        augment=augment_digits_elastic if args.augment == "elastic" else augment_digits):
+                        augment=augment_digits_elastic if args.augment == "elastic" else augment_digits,
+                        ema_decay=args.ema, select=args.select):
         if progress.kind == "epoch":
             last = progress
             print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
@@ -83,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     save_weights(out, arch, model, config,
                  {"val_accuracy": best, "train_digits": len(train_idx), "val_digits": len(val_idx),
                   "epochs": args.epochs, "seed": args.seed, "train_seconds": round(seconds, 1),
-                  "augment": args.augment})
+                  "augment": args.augment, "ema": args.ema, "select": args.select})
     if not args.no_pool and out.resolve() == weights_path("mnist").resolve():
         write_samples(images, labels, train_idx, val_idx)
     print(f"best validation accuracy {best:.4f}; weights written to {out} ({seconds / 60:.1f} min)", flush=True)

@@ -71,3 +71,20 @@ def test_training_command_writes_its_own_file_and_leaves_the_samples_alone(tmp_p
     # Only a run that writes the bundled mnist.pt rewrites the samples of its split; an experiment
     # written elsewhere (another seed, another recipe) leaves them as the bundled model has them.
     assert len(written) == (1 if bundled and not no_pool else 0)
+
+
+def test_training_command_averages_weights_when_asked(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(train_mnist, "load_mnist", lambda split, root=None: fake_mnist())
+    out = tmp_path / "digits.pt"
+    assert train_mnist.main(["--epochs", "2", "--out", str(out), "--ema", "0.9", "--select", "accuracy+loss"]) == 0
+    metrics = read_weights(out)["metrics"]
+    assert metrics["ema"] == 0.9 and metrics["select"] == "accuracy+loss"
+    plain = tmp_path / "plain.pt"
+    assert train_mnist.main(["--epochs", "2", "--out", str(plain)]) == 0
+    assert read_weights(plain)["metrics"]["ema"] is None
+    averaged, last = read_weights(out)["state_dict"], read_weights(plain)["state_dict"]
+    assert any(not torch.equal(averaged[k], last[k]) for k in last)  # the same run, other weights kept
+    for bad in ("1.0", "0", "-0.5"):
+        with pytest.raises(SystemExit):
+            train_mnist.main(["--epochs", "1", "--out", str(out), "--ema", bad])
+    assert "--ema must lie between 0 and 1" in capsys.readouterr().err

@@ -1,0 +1,76 @@
+"""The training loop's weight averaging (EMA) and its choice of the epoch kept."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from explainer.models import loop
+from explainer.models.loop import fit
+
+
+def tiny_data(seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(48, 6, generator=generator)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).long()
+    return x, y
+
+
+def parameters(model: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def test_the_kept_weights_are_the_moving_average_of_every_step():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 2))
+    x, y = tiny_data()
+    decay, average, steps = 0.75, None, 0
+    for progress in fit(model, x[:40], y[:40], x[40:], y[40:], epochs=1, batch_size=8, lr=1e-2, ema_decay=decay):
+        if progress.kind == "batch":  # the model has just taken a step: average it as an EMA does
+            now = parameters(model)
+            average = now if average is None else [decay * a + (1 - decay) * p for a, p in zip(average, now)]
+            steps += 1
+    assert steps == 5
+    kept = parameters(model)
+    last_step = now
+    for a, k, p in zip(average, kept, last_step):
+        torch.testing.assert_close(k, a, rtol=0, atol=1e-6)
+        assert not torch.allclose(k, p)  # not simply the last weights
+
+
+def test_without_averaging_the_last_weights_of_the_best_epoch_are_kept():
+    torch.manual_seed(1)
+    model = nn.Linear(6, 2)
+    x, y = tiny_data(1)
+    for progress in fit(model, x[:40], y[:40], x[40:], y[40:], epochs=1, batch_size=8, lr=1e-2):
+        if progress.kind == "epoch":
+            at_epoch = parameters(model)
+    for k, e in zip(parameters(model), at_epoch):
+        assert torch.equal(k, e)
+
+
+@pytest.mark.parametrize("select, kept_epoch", [("accuracy", 1), ("accuracy+loss", 2)])
+def test_ties_in_accuracy_go_to_the_lower_loss_when_asked(monkeypatch, select, kept_epoch):
+    scripted = iter([(0.5, 0.9), (0.3, 0.9), (0.4, 0.8)])  # (loss, accuracy) of epochs 1, 2, 3
+    monkeypatch.setattr(loop, "evaluate", lambda *_args, **_kwargs: next(scripted))
+    torch.manual_seed(2)
+    model = nn.Linear(6, 2)
+    x, y = tiny_data(2)
+    at_epoch = {}
+    for progress in fit(model, x[:40], y[:40], x[40:], y[40:], epochs=3, batch_size=8, lr=5e-2, select=select):
+        if progress.kind == "epoch":
+            at_epoch[progress.epoch] = parameters(model)
+            assert progress.extra["best_val_accuracy"] == 0.9
+    assert len(at_epoch) == 3
+    for k, e in zip(parameters(model), at_epoch[kept_epoch]):
+        assert torch.equal(k, e)
+    assert not all(torch.equal(a, b) for a, b in zip(at_epoch[1], at_epoch[2]))  # the epochs differ
+
+
+@pytest.mark.parametrize("kwargs, words", [({"ema_decay": 1.0}, "between 0 and 1"), ({"ema_decay": 0.0}, "between"),
+                                           ({"select": "loss"}, "select must be")])
+def test_bad_settings_are_refused(kwargs, words):
+    x, y = tiny_data()
+    with pytest.raises(ValueError, match=words):
+        next(fit(nn.Linear(6, 2), x[:40], y[:40], x[40:], y[40:], epochs=1, **kwargs))
