@@ -444,7 +444,8 @@ class DrawLesson(Lesson):
         title = f"weights feeding {key} #{channel}"
         if self.weights.title.text != title:
             self.weights.title.setText(title)
-        self.weights.show()
+        if self.weights.isHidden():  # show() on a shown widget still costs a call into Qt's visibility code
+            self.weights.show()
 
     # -- lifecycle -----------------------------------------------------------
     def is_busy(self) -> bool:
