@@ -39,6 +39,30 @@ class Progress:
     extra: dict = field(default_factory=dict)
 
 
+def ema_update(decay: float):
+    """An ``AveragedModel`` update: an exponential moving average that warms up, integers copied.
+
+    Step ``n`` (the number of steps averaged so far, from 1) mixes in the new weights with weight
+    ``1 - min(decay, (1 + n) / (10 + n))``: early on the average follows the fast-moving weights
+    (a fixed 0.999 would still be 70 % the first step's weights after 350 steps), later it averages
+    over about ``1 / (1 - decay)`` steps. Integer tensors (batch norm's count of batches) are
+    copied: an average of counts is no count.
+    """
+
+    @torch.no_grad()
+    def update(averaged: list[torch.Tensor], current: list[torch.Tensor], steps) -> None:
+        n = int(steps)
+        weight = 1.0 - min(decay, (1.0 + n) / (10.0 + n))
+        floats = [(a, c) for a, c in zip(averaged, current) if a.is_floating_point()]
+        if floats:
+            torch._foreach_lerp_([a for a, _ in floats], [c for _, c in floats], weight)
+        for a, c in zip(averaged, current):
+            if not a.is_floating_point():
+                a.copy_(c)
+
+    return update
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
     """Mean cross-entropy loss and accuracy of ``model`` on ``(x, y)``.
@@ -71,9 +95,9 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     autocast (weights and optimiser stay float32); validation is float32.
 
     ``ema_decay`` (e.g. 0.999) keeps an exponential moving average of the weights
-    (and buffers) after every step (:class:`torch.optim.swa_utils.AveragedModel`):
-    validation then measures the average, and the average is what is kept. It is
-    still one network of the same layout. ``select`` is how the kept epoch is
+    (and batch-norm statistics) after every step (:class:`torch.optim.swa_utils.AveragedModel`
+    with :func:`ema_update`): validation then measures the average, and the average
+    is what is kept. It is still one network of the same layout. ``select`` is how the kept epoch is
     chosen: ``"accuracy"`` (the first epoch with the best validation accuracy) or
     ``"accuracy+loss"`` (the best accuracy, ties broken by the lower validation
     loss: a small validation set often has many epochs at its best accuracy).
@@ -93,8 +117,7 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
         raise ValueError(f"the EMA decay must lie between 0 and 1, got {ema_decay}")
     averaged = None
     if ema_decay is not None:
-        averaged = swa_utils.AveragedModel(model, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(ema_decay),
-                                           use_buffers=True)
+        averaged = swa_utils.AveragedModel(model, multi_avg_fn=ema_update(ema_decay), use_buffers=True)
     generator = torch.Generator().manual_seed(seed)
     params = [p for p in (parameters if parameters is not None else model.parameters()) if p.requires_grad]
     if optimizer == "sgd":
@@ -139,7 +162,7 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
         best_acc = max(best_acc, val_acc)
         yield Progress("epoch", epoch, epochs, batches, batches, loss_sum / seen, correct / seen, val_loss, val_acc,
                        lr=schedule.get_last_lr()[0], seconds=time.perf_counter() - start_time,
-                       extra={"best_val_accuracy": best_acc})
+                       extra={"best_val_accuracy": best_acc, "validated": judged})
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()

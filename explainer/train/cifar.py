@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
                   f"train acc {progress.accuracy:.4f}  val loss {progress.val_loss:.4f}  "
                   f"val acc {progress.val_accuracy:.4f}  ({progress.seconds:.0f} s)", flush=True)
-            save_weights(args.out.with_suffix(".partial.pt"), "cifar10", model, model.config,
+            validated = progress.extra.get("validated", model)  # with --ema: the average, not the live weights
+            save_weights(args.out.with_suffix(".partial.pt"), "cifar10", validated, model.config,
                          {"epoch": progress.epoch, "val_accuracy": progress.val_accuracy})
     best = last.extra["best_val_accuracy"] if last else float("nan")
     model = model.to(memory_format=torch.contiguous_format)

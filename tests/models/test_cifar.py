@@ -82,3 +82,34 @@ def test_training_command_checks_the_layout_before_loading_data(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--widths", "8", "16", "--convs", "1", "--data", "/nonexistent"])
     assert stop.value.code == 2 and "one count per stage" in capsys.readouterr().err
+
+
+def test_training_command_keeps_and_checkpoints_the_averaged_network(tmp_path, monkeypatch):
+    """``--ema``: the per-epoch checkpoint holds the network that was validated (the average), as the final file."""
+    import numpy as np
+
+    from explainer.models import read_weights
+    from explainer.train import cifar as train_cifar
+
+    rng = np.random.default_rng(5)
+    monkeypatch.setattr(train_cifar, "load_cifar10", lambda _split, _root=None: (
+        rng.integers(0, 256, (80, 32, 32, 3), dtype=np.uint8), np.arange(80) % 10))
+    partial_copies = []
+    save = train_cifar.save_weights
+
+    def saving(path, *args, **kwargs):
+        save(path, *args, **kwargs)
+        if str(path).endswith(".partial.pt"):
+            partial_copies.append(read_weights(path))
+
+    monkeypatch.setattr(train_cifar, "save_weights", saving)
+    out = tmp_path / "photos.pt"
+    argv = ["--epochs", "1", "--batch-size", "8", "--widths", "4", "8", "--convs", "1", "1", "--precision", "fp32",
+            "--out", str(out), "--ema", "0.9", "--select", "accuracy+loss"]  # 9 steps: the average is not the last
+    assert train_cifar.main(argv) == 0
+    final = read_weights(out)
+    assert final["metrics"]["ema"] == 0.9 and final["metrics"]["select"] == "accuracy+loss"
+    assert not out.with_suffix(".partial.pt").exists()  # the checkpoint goes once the run is written
+    assert len(partial_copies) == 1
+    for key, value in final["state_dict"].items():  # one epoch: the checkpoint is the network kept
+        assert torch.equal(partial_copies[0]["state_dict"][key].contiguous(), value.contiguous()), key

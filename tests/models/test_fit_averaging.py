@@ -21,22 +21,47 @@ def parameters(model: nn.Module) -> list[torch.Tensor]:
     return [p.detach().clone() for p in model.parameters()]
 
 
-def test_the_kept_weights_are_the_moving_average_of_every_step():
+def state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def test_the_kept_weights_are_the_warming_moving_average_of_every_step():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 2))
+    model = nn.Sequential(nn.Linear(6, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2))
     x, y = tiny_data()
     decay, average, steps = 0.75, None, 0
     for progress in fit(model, x[:40], y[:40], x[40:], y[40:], epochs=1, batch_size=8, lr=1e-2, ema_decay=decay):
-        if progress.kind == "batch":  # the model has just taken a step: average it as an EMA does
-            now = parameters(model)
-            average = now if average is None else [decay * a + (1 - decay) * p for a, p in zip(average, now)]
+        if progress.kind == "batch":  # the model has just taken a step: average it by hand
+            now = state(model)
+            if average is None:
+                average = now
+            else:
+                n = steps  # steps averaged before this one
+                d = min(decay, (1 + n) / (10 + n))
+                average = {k: (d * a + (1 - d) * now[k]) if a.is_floating_point() else now[k].clone()
+                           for k, a in average.items()}
             steps += 1
     assert steps == 5
-    kept = parameters(model)
-    last_step = now
-    for a, k, p in zip(average, kept, last_step):
-        torch.testing.assert_close(k, a, rtol=0, atol=1e-6)
-        assert not torch.allclose(k, p)  # not simply the last weights
+    kept = state(model)
+    assert set(kept) == set(average) and "1.running_mean" in kept  # batch-norm statistics are averaged too
+    for k, a in average.items():
+        torch.testing.assert_close(kept[k], a, rtol=0, atol=1e-6)
+    assert int(kept["1.num_batches_tracked"]) == 5  # a count is copied, not averaged
+    assert not torch.allclose(kept["0.weight"], now["0.weight"])  # not simply the last weights
+    assert not torch.allclose(kept["1.running_mean"], now["1.running_mean"])
+
+
+def test_the_average_is_what_is_validated_and_kept():
+    torch.manual_seed(4)
+    model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+    x, y = tiny_data(4)
+    reports = [p for p in fit(model, x[:40], y[:40], x[40:], y[40:], epochs=3, batch_size=8, lr=3e-2, ema_decay=0.6,
+                              select="accuracy+loss") if p.kind == "epoch"]
+    assert len(reports) == 3
+    best = max(reports, key=lambda p: (p.val_accuracy, -p.val_loss))
+    loss, accuracy = loop.evaluate(model, x[40:], y[40:])
+    assert (loss, accuracy) == pytest.approx((best.val_loss, best.val_accuracy), abs=1e-6)
+    assert all(p.extra["validated"] is not model for p in reports)  # the average's own network
 
 
 def test_without_averaging_the_last_weights_of_the_best_epoch_are_kept():

@@ -80,7 +80,7 @@ def test_training_command_averages_weights_when_asked(tmp_path, monkeypatch, cap
     metrics = read_weights(out)["metrics"]
     assert metrics["ema"] == 0.9 and metrics["select"] == "accuracy+loss"
     plain = tmp_path / "plain.pt"
-    assert train_mnist.main(["--epochs", "2", "--out", str(plain)]) == 0
+    assert train_mnist.main(["--epochs", "2", "--out", str(plain), "--select", "accuracy+loss"]) == 0
     assert read_weights(plain)["metrics"]["ema"] is None
     averaged, last = read_weights(out)["state_dict"], read_weights(plain)["state_dict"]
     assert any(not torch.equal(averaged[k], last[k]) for k in last)  # the same run, other weights kept
