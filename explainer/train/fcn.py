@@ -126,6 +126,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--fcn8s only goes with --shared-trunk")
     if args.shared_trunk and (args.only is not None or args.fcn16s_start != "fcn32s"):
         parser.error("--only and --fcn16s-start do not go with --shared-trunk")
+    wanted = set(args.only or VARIANTS)
+    if args.fcn16s_start != "fcn32s" and "fcn16s" not in wanted:
+        parser.error("--fcn16s-start only applies when FCN-16s is trained")
+    start32 = None  # (file, network): the FCN-32s an FCN-16s starts from when this run trains none
+    if not args.shared_trunk and "fcn16s" in wanted and "fcn32s" not in wanted and args.fcn16s_start == "fcn32s":
+        try:
+            start32 = _trained_fcn32s(args.out_dir)
+        except ValueError as error:  # missing, damaged, or another layout: said before any data is read
+            parser.error(str(error))
 
     torch.manual_seed(args.seed)
     images, labels = load_mnist("train", args.data)
@@ -160,7 +169,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.shared_trunk:
         # FCN-32s from scratch, FCN-16s from FCN-32s (as the paper stages them), FCN-8s from scratch:
         # on its own for 70 epochs it reads scenes better (0.87 mean IoU) than started from FCN-16s (0.85).
-        wanted = set(args.only or VARIANTS)
         f32 = None
         if "fcn32s" in wanted:
             f32, best = train("fcn32s")
@@ -169,11 +177,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.fcn16s_start == "scratch":
                 f16, best = train("fcn16s")
                 write(f16, best, "from scratch")
-            else:
-                if f32 is None:
-                    f32 = _trained_fcn32s(args.out_dir)
+            elif f32 is not None:
                 f16, best = train("fcn16s", start=f32)
                 write(f16, best, "from FCN-32s")
+            else:
+                path, f32 = start32
+                f16, best = train("fcn16s", start=f32)
+                write(f16, best, f"from the FCN-32s in {path} (validation mIoU "
+                                 f"{f32.training_metrics.get('val_miou', float('nan')):.4f})")
         if "fcn8s" in wanted:
             f8, best = train("fcn8s")
             write(f8, best, "from scratch")
@@ -196,10 +207,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _trained_fcn32s(out_dir: pathlib.Path | None) -> FCN:
-    """The FCN-32s an FCN-16s starts from when this run does not train one: ``out_dir``'s, else the bundled one."""
+def _trained_fcn32s(out_dir: pathlib.Path | None) -> tuple[pathlib.Path, FCN]:
+    """The FCN-32s an FCN-16s starts from when this run trains none: ``out_dir``'s, else the bundled one.
+
+    Raises ValueError (a sentence) when the file is missing or damaged, or holds another layout than
+    the one trained here (its layers would not match, and the FCN-16s would silently start mostly afresh).
+    """
     from ..models import load_model_file
 
-    path = (out_dir / "fcn32s.pt") if out_dir is not None and (out_dir / "fcn32s.pt").exists() else weights_path("fcn32s")
+    own = (out_dir / "fcn32s.pt") if out_dir is not None else None
+    path = own if own is not None and own.exists() else weights_path("fcn32s")
+    model = load_model_file(path, "fcn32s")
+    expected = {"widths": list(WIDTHS), "fc": FC, "convs": list(CONVS)}
+    found = {key: model.config.get(key) for key in expected}
+    if found != expected:
+        raise ValueError(f"the FCN-32s in {path} has another layout ({found}) than the one trained here ({expected})")
     print(f"fcn16s starts from the FCN-32s in {path}", flush=True)
-    return load_model_file(path, "fcn32s")
+    return path, model

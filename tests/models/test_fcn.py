@@ -191,9 +191,9 @@ def test_scores_of_networks_given_instead_of_the_bundled_ones(shared_data):
         assert 0.0 <= r["miou"] < 0.3 and r["errors"]["pixels"] == 6 * 96 * 96
 
 
-def test_training_command_trains_only_the_variants_asked_for(tmp_path, monkeypatch):
+def test_training_command_trains_only_the_variants_asked_for(tmp_path, monkeypatch, capsys):
     """``--only`` and ``--fcn16s-start``: which files are written, and what each network starts from."""
-    from explainer.models import load_model_file
+    from explainer.models import load_model, load_model_file
     from explainer.train import fcn as train_fcn
 
     rng = np.random.default_rng(3)
@@ -208,11 +208,18 @@ def test_training_command_trains_only_the_variants_asked_for(tmp_path, monkeypat
         return model, {"miou": 0.5, "pixel_accuracy": 0.9}
 
     monkeypatch.setattr(train_fcn, "train_stage", fake_stage)
+    bundled32 = load_model("fcn32s").stage1[0].weight.detach()
     out = tmp_path / "fcns"
     assert train_fcn.main(["--only", "fcn16s", "--fcn16s-start", "scratch", "--out-dir", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["fcn16s.pt"]
     assert load_model_file(out / "fcn16s.pt", "fcn16s").training_metrics["trained"] == "from scratch"
     assert [variant for variant, _ in started] == ["fcn16s"]
+    assert not torch.equal(started[0][1]["stage1.0.weight"], bundled32)  # fresh weights, not a trained FCN-32s
+
+    started.clear()  # no FCN-32s in the folder: the bundled one is the start, and the file says so
+    assert train_fcn.main(["--only", "fcn16s", "--out-dir", str(out)]) == 0
+    assert torch.equal(started[0][1]["stage1.0.weight"], bundled32)
+    assert "assets/models/fcn32s.pt" in load_model_file(out / "fcn16s.pt", "fcn16s").training_metrics["trained"]
 
     started.clear()
     assert train_fcn.main(["--only", "fcn32s", "--out-dir", str(out)]) == 0
@@ -220,8 +227,22 @@ def test_training_command_trains_only_the_variants_asked_for(tmp_path, monkeypat
     assert [variant for variant, _ in started] == ["fcn32s", "fcn16s"]
     f32 = load_model_file(out / "fcn32s.pt", "fcn32s")
     assert torch.equal(started[1][1]["stage1.0.weight"], f32.stage1[0].weight.detach())
-    assert load_model_file(out / "fcn16s.pt", "fcn16s").training_metrics["trained"] == "from FCN-32s"
+    assert str(out / "fcn32s.pt") in load_model_file(out / "fcn16s.pt", "fcn16s").training_metrics["trained"]
+
+    started.clear()
+    (out / "fcn32s.pt").write_bytes(b"not a weights file")
+    with pytest.raises(SystemExit):  # said before any data is read or anything trained
+        train_fcn.main(["--only", "fcn16s", "--out-dir", str(out)])
+    assert "fcn32s.pt" in capsys.readouterr().err and started == []
+    from explainer.models import save_weights
+
+    other = FCN("fcn32s", widths=(8, 8, 8, 8, 8), fc=16)  # another layout: its layers would not match
+    save_weights(out / "fcn32s.pt", "fcn32s", other, other.config, {"val_miou": 0.1})
+    with pytest.raises(SystemExit):
+        train_fcn.main(["--only", "fcn16s", "--out-dir", str(out)])
+    assert "another layout" in capsys.readouterr().err and started == []
     for wrong in (["--shared-trunk", "--only", "fcn8s"], ["--shared-trunk", "--fcn16s-start", "scratch"],
-                  ["--only", "fcn64s"]):
+                  ["--only", "fcn64s"], ["--only", "fcn8s", "--fcn16s-start", "scratch"]):
         with pytest.raises(SystemExit):
             train_fcn.main(wrong + ["--out-dir", str(out)])
+    assert started == []
