@@ -182,12 +182,17 @@ class DrawingPad(QWidget):
         if rect == self._overlay:
             return  # the same field again: nothing to repaint
         old, self._overlay = self._overlay, rect
-        margin = 2.0 * self.resolution / max(1.0, self._target_rect().width())  # the outline's pen, in pad pixels
+        # The outline's pen (thicker in the presenter view), in pad pixels, on either side of its edges.
+        margin = self._overlay_pen().widthF() * self.resolution / max(1.0, self._target_rect().width())
         for field in (old, rect):
             if field is not None:
                 self._update_rows(field.top() - margin, field.bottom() + margin)
 
     # -- rendering -----------------------------------------------------------
+    @staticmethod
+    def _overlay_pen() -> QPen:
+        return scaled_pen(QPen(QColor(255, 170, 0), 2))
+
     def _pen(self) -> QPen:
         pen = QPen(QColor(255, 255, 255), self.pen_width)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -293,7 +298,7 @@ class DrawingPad(QWidget):
         if self._overlay is not None:
             scale = rect.width() / self.resolution
             o = self._overlay
-            painter.setPen(scaled_pen(QPen(QColor(255, 170, 0), 2)))
+            painter.setPen(self._overlay_pen())
             painter.drawRect(QRectF(rect.x() + o.x() * scale, rect.y() + o.y() * scale, o.width() * scale,
                                     o.height() * scale))
         painter.setPen(scaled_pen(QPen(QColor(120, 120, 120), 1)))
