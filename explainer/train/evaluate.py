@@ -33,18 +33,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenes", type=int, default=500, help="fcn: how many test scenes (default 500)")
     parser.add_argument("--weights-dir", type=pathlib.Path, default=None,
                         help="fcn: read fcn32s.pt, fcn16s.pt and fcn8s.pt from this folder instead of the bundled ones")
+    parser.add_argument("--weights", type=pathlib.Path, default=None,
+                        help="mnist, mnist_nopool, cifar10: score this weights file (an experiment) instead of the "
+                             "bundled one")
     args = parser.parse_args(argv)
-    if args.model == "mnist":
-        acc = mnist_test_accuracy()
-        print(f"mnist: test accuracy {acc:.4f} on 10,000 official test digits")
-    elif args.model == "mnist_nopool":
-        model = load_model("mnist_nopool")
+    if args.weights is not None and args.model not in ("mnist", "mnist_nopool", "cifar10"):
+        parser.error("--weights goes with mnist, mnist_nopool or cifar10 (fcn reads --weights-dir)")
+
+    def chosen(name: str):
+        if args.weights is None:
+            return load_model(name)
+        try:
+            return load_model_file(args.weights, name)
+        except ValueError as error:  # missing, damaged or another network: a sentence, not a traceback
+            parser.error(str(error))
+
+    if args.model in ("mnist", "mnist_nopool"):
+        model = chosen(args.model)
         acc = mnist_test_accuracy(model)
-        print(f"mnist_nopool: test accuracy {acc:.4f} on 10,000 official test digits "
+        print(f"{args.model}: test accuracy {acc:.4f} on 10,000 official test digits "
               f"(validation {model.training_metrics.get('val_accuracy', float('nan')):.4f}, "
               f"{sum(p.numel() for p in model.parameters()):,} parameters)")
     elif args.model == "cifar10":
-        model = load_model("cifar10")
+        model = chosen("cifar10")
         params = sum(p.numel() for p in model.parameters())
         acc = cifar10_test_accuracy(model)
         print(f"cifar10: test accuracy {acc:.4f} on 10,000 official test photos ({params:,} parameters)")

@@ -88,3 +88,22 @@ def test_training_command_averages_weights_when_asked(tmp_path, monkeypatch, cap
         with pytest.raises(SystemExit):
             train_mnist.main(["--epochs", "1", "--out", str(out), "--ema", bad])
     assert "--ema must lie between 0 and 1" in capsys.readouterr().err
+
+
+def test_evaluate_command_scores_an_experiment_file(tmp_path, capsys, shared_data):
+    from explainer.train import evaluate
+
+    torch.manual_seed(0)
+    model = DigitCNN(conv1=4, conv2=8, hidden=16)
+    out = tmp_path / "experiment.pt"
+    from explainer.models import save_weights
+
+    save_weights(out, "mnist", model, model.config, {"val_accuracy": 0.5})
+    assert evaluate.main(["mnist", "--weights", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "validation 0.5000" in printed and f"{sum(p.numel() for p in model.parameters()):,} parameters" in printed
+    for wrong in (["mnist", "--weights", str(tmp_path / "missing.pt")], ["fcn", "--weights", str(out)],
+                  ["cifar10", "--weights", str(out)]):  # missing, the wrong command, another network
+        with pytest.raises(SystemExit):
+            evaluate.main(wrong)
+
