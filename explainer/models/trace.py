@@ -126,9 +126,13 @@ def _identity(model: nn.Module) -> tuple:
     from each module's ``extra_repr`` (a stride or padding changed in place), hooks by their keys.
     """
     modules = list(model.modules())
+    # Each module's own parameters and buffers, read from its tables: the same tensors as model.parameters()
+    # and model.buffers() (a shared one is listed once per module holding it), without their second walk
+    # through the module tree, which took a third of the time of a traced photo network's check.
+    tensors = tuple(id(t) for m in modules for table in (m._parameters, m._buffers) for t in table.values()
+                    if t is not None)
     return (tuple(modules[1:]), tuple(m.training for m in modules), tuple(m.extra_repr() for m in modules),
-            tuple((tuple(m._forward_hooks), tuple(m._forward_pre_hooks)) for m in modules),
-            tuple(map(id, itertools.chain(model.parameters(), model.buffers()))))
+            tuple((tuple(m._forward_hooks), tuple(m._forward_pre_hooks)) for m in modules), tensors)
 
 
 def _matches(twin: nn.Module, identity: tuple) -> bool:
