@@ -113,3 +113,31 @@ def test_training_command_keeps_and_checkpoints_the_averaged_network(tmp_path, m
     assert len(partial_copies) == 1
     for key, value in final["state_dict"].items():  # one epoch: the checkpoint is the network kept
         assert torch.equal(partial_copies[0]["state_dict"][key].contiguous(), value.contiguous()), key
+
+
+def test_flip_averaging_scores_each_photo_with_its_mirror_image(monkeypatch):
+    import numpy as np
+
+    from explainer.train import evaluate
+
+    rng = np.random.default_rng(8)
+    images = rng.integers(0, 256, (30, 32, 32, 3), dtype=np.uint8)
+    labels = rng.integers(0, 10, 30)
+    monkeypatch.setattr(evaluate, "load_cifar10", lambda _split, _root=None: (images, labels))
+
+    class LeftHeavy(torch.nn.Module):  # reads the left and right halves differently: a mirror image changes it
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.randn(10, 3 * 32 * 16, generator=torch.Generator().manual_seed(1)))
+
+        def forward(self, x):
+            return x[..., :16].flatten(1) @ self.weight.T
+
+    model = LeftHeavy()
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(255.0)
+    with torch.no_grad():
+        plain = model(x).argmax(1).numpy()
+        both = (torch.softmax(model(x), 1) + torch.softmax(model(x.flip(3)), 1)).argmax(1).numpy()
+    assert (plain != both).any()  # the two ways answer differently here
+    assert evaluate.cifar10_test_accuracy(model) == pytest.approx((plain == labels).mean())
+    assert evaluate.cifar10_test_accuracy(model, flip=True) == pytest.approx((both == labels).mean())
