@@ -174,6 +174,7 @@ def test_bundled_fcns_on_held_out_scenes(shared_data):
     print("mIoU on t10k scenes:", {k: round(v, 4) for k, v in m.items()})
     assert m["fcn32s"] < m["fcn16s"] < m["fcn8s"]
     assert m["fcn8s"] >= 0.80
+    assert m["fcn16s"] >= 0.65  # trained alone (0.74 on 500 scenes); staged from FCN-32s it read 0.57
     for r in results.values():
         assert r["pixel_accuracy"] > r["miou"]  # background dominance flatters pixel accuracy
         assert not np.isnan(r["iou"][0])
@@ -210,20 +211,20 @@ def test_training_command_trains_only_the_variants_asked_for(tmp_path, monkeypat
     monkeypatch.setattr(train_fcn, "train_stage", fake_stage)
     bundled32 = load_model("fcn32s").stage1[0].weight.detach()
     out = tmp_path / "fcns"
-    assert train_fcn.main(["--only", "fcn16s", "--fcn16s-start", "scratch", "--out-dir", str(out)]) == 0
+    assert train_fcn.main(["--only", "fcn16s", "--out-dir", str(out)]) == 0  # from scratch, the default
     assert sorted(p.name for p in out.iterdir()) == ["fcn16s.pt"]
     assert load_model_file(out / "fcn16s.pt", "fcn16s").training_metrics["trained"] == "from scratch"
     assert [variant for variant, _ in started] == ["fcn16s"]
     assert not torch.equal(started[0][1]["stage1.0.weight"], bundled32)  # fresh weights, not a trained FCN-32s
 
     started.clear()  # no FCN-32s in the folder: the bundled one is the start, and the file says so
-    assert train_fcn.main(["--only", "fcn16s", "--out-dir", str(out)]) == 0
+    assert train_fcn.main(["--only", "fcn16s", "--fcn16s-start", "fcn32s", "--out-dir", str(out)]) == 0
     assert torch.equal(started[0][1]["stage1.0.weight"], bundled32)
     assert "assets/models/fcn32s.pt" in load_model_file(out / "fcn16s.pt", "fcn16s").training_metrics["trained"]
 
     started.clear()
     assert train_fcn.main(["--only", "fcn32s", "--out-dir", str(out)]) == 0
-    assert train_fcn.main(["--only", "fcn16s", "--out-dir", str(out)]) == 0  # starts from the FCN-32s just written
+    assert train_fcn.main(["--only", "fcn16s", "--fcn16s-start", "fcn32s", "--out-dir", str(out)]) == 0  # the file above
     assert [variant for variant, _ in started] == ["fcn32s", "fcn16s"]
     f32 = load_model_file(out / "fcn32s.pt", "fcn32s")
     assert torch.equal(started[1][1]["stage1.0.weight"], f32.stage1[0].weight.detach())
@@ -232,17 +233,17 @@ def test_training_command_trains_only_the_variants_asked_for(tmp_path, monkeypat
     started.clear()
     (out / "fcn32s.pt").write_bytes(b"not a weights file")
     with pytest.raises(SystemExit):  # said before any data is read or anything trained
-        train_fcn.main(["--only", "fcn16s", "--out-dir", str(out)])
+        train_fcn.main(["--only", "fcn16s", "--fcn16s-start", "fcn32s", "--out-dir", str(out)])
     assert "fcn32s.pt" in capsys.readouterr().err and started == []
     from explainer.models import save_weights
 
     other = FCN("fcn32s", widths=(8, 8, 8, 8, 8), fc=16)  # another layout: its layers would not match
     save_weights(out / "fcn32s.pt", "fcn32s", other, other.config, {"val_miou": 0.1})
     with pytest.raises(SystemExit):
-        train_fcn.main(["--only", "fcn16s", "--out-dir", str(out)])
+        train_fcn.main(["--only", "fcn16s", "--fcn16s-start", "fcn32s", "--out-dir", str(out)])
     assert "another layout" in capsys.readouterr().err and started == []
-    for wrong in (["--shared-trunk", "--only", "fcn8s"], ["--shared-trunk", "--fcn16s-start", "scratch"],
-                  ["--only", "fcn64s"], ["--only", "fcn8s", "--fcn16s-start", "scratch"]):
+    for wrong in (["--shared-trunk", "--only", "fcn8s"], ["--shared-trunk", "--fcn16s-start", "fcn32s"],
+                  ["--only", "fcn64s"], ["--only", "fcn8s", "--fcn16s-start", "fcn32s"]):
         with pytest.raises(SystemExit):
             train_fcn.main(wrong + ["--out-dir", str(out)])
     assert started == []
