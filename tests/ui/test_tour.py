@@ -155,7 +155,7 @@ def test_model_based_answers_are_what_the_models_say(toured, qtbot):
     images, _ = io.heldout_digits()
     reading = read_digit(load_model("mnist"), images[step.state["heldout_index"]])
     assert step.quiz.choices[step.quiz.answer] == str(reading.prediction)
-    # The photo: the CIFAR-10 network's top class for held-out photo #6.
+    # The photo: the CIFAR-10 network's top class for the held-out photo the step shows.
     step = steps["Predict: what does the network see?"]
     photo = load_photo_model()
     probabilities = analyse_photo(photo["model"], photo["images"][step.state["example"]])["probabilities"]
