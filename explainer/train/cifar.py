@@ -16,6 +16,7 @@ import pathlib
 import numpy as np
 import torch
 
+from . import add_averaging_options, check_averaging_options
 from ..models import save_weights, weights_path
 from ..models.photo import PhotoCNN
 from ..data.readers import load_cifar10, split_train_val
@@ -79,15 +80,9 @@ def main(argv: list[str] | None = None) -> int:
                              "matrix units (AMX), where it is about twice as fast")
     parser.add_argument("--cutout", type=int, default=12,
                         help="side of the square cut out of each training photo (0: none)")
-    parser.add_argument("--ema", type=float, default=None, metavar="DECAY",
-                        help="keep an exponential moving average of the weights (e.g. 0.999), validated and "
-                             "written instead of the last weights: still one network")
-    parser.add_argument("--select", choices=("accuracy", "accuracy+loss"), default="accuracy",
-                        help="which epoch is kept: the first with the best validation accuracy, or among those "
-                             "the one with the lowest validation loss")
+    add_averaging_options(parser)
     args = parser.parse_args(argv)
-    if args.ema is not None and not 0.0 < args.ema < 1.0:
-        parser.error(f"--ema must lie between 0 and 1, got {args.ema}")
+    check_averaging_options(parser, args)
     if args.convs is None:
         args.convs = list(DEFAULT_CONVS) if args.widths == list(DEFAULT_WIDTHS) else [2] * len(args.widths)
     if len(args.convs) != len(args.widths):

@@ -20,6 +20,7 @@ import pathlib
 import numpy as np
 import torch
 
+from . import add_averaging_options, check_averaging_options
 from ..models import DigitCNN, save_weights, weights_path
 from ..data.readers import load_mnist, split_train_val
 from ..models.augment import augment_digits, augment_digits_elastic
@@ -58,15 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train-*-idx*.gz")
     parser.add_argument("--augment", choices=("affine", "elastic"), default="affine",
                         help="affine warps and stroke widths, or those plus elastic distortions")
-    parser.add_argument("--ema", type=float, default=None, metavar="DECAY",
-                        help="keep an exponential moving average of the weights (e.g. 0.999), validated and "
-                             "written instead of the last weights: still one network")
-    parser.add_argument("--select", choices=("accuracy", "accuracy+loss"), default="accuracy",
-                        help="which epoch is kept: the first with the best validation accuracy, or among those "
-                             "the one with the lowest validation loss")
+    add_averaging_options(parser)
     args = parser.parse_args(argv)
-    if args.ema is not None and not 0.0 < args.ema < 1.0:
-        parser.error(f"--ema must lie between 0 and 1, got {args.ema}")
+    check_averaging_options(parser, args)
     arch, config = ("mnist_nopool", NOPOOL_CONFIG) if args.no_pool else ("mnist", DEFAULT_CONFIG)
     out = args.out or weights_path(arch)
 
