@@ -16,7 +16,7 @@ mnist         conv1, conv2 1–256; hidden 1–4,096; kernel 1–9 (two 5×5-sty
               dropout 0 ≤ p < 1
 mnist_nopool  the same fields, but pool must be "none" (its default)
 cifar10       widths: 1–5 stages (32×32 halves at each), each 1–512 channels;
-              convs: one count (1–4) per stage
+              convs: one count (1–4) per stage; residual: one count (0–3) per stage
 fcn32s/16s/8s variant (the file's own name); widths: 5 stages of 1–512; fc 1–4,096;
               convs: 5 counts of 1–4
 imdb_cnn      vocab_size 3–1,000,000; embed 1–1,024; filters 1–2,048; kernel 1–32;
@@ -109,7 +109,7 @@ BOUNDS: dict[str, dict[str, Any]] = {
               "pool": Choice(("max", "avg", "none")), "dropout": _DROPOUT},
     "mnist_nopool": {"conv1": Whole(1, 256), "conv2": Whole(1, 256), "hidden": Whole(1, 4096),
                      "kernel": Whole(1, 9), "pool": Choice(("none",)), "dropout": _DROPOUT},
-    "cifar10": {"widths": Wholes(1, 5, 1, 512), "convs": Wholes(1, 5, 1, 4)},
+    "cifar10": {"widths": Wholes(1, 5, 1, 512), "convs": Wholes(1, 5, 1, 4), "residual": Wholes(1, 5, 0, 3)},
     "fcn32s": _FCN,
     "fcn16s": _FCN,
     "fcn8s": _FCN,
@@ -139,11 +139,12 @@ def check_config(name: str, config: Any) -> dict:
         bounds[key].check(key, value)
     if name in ("fcn32s", "fcn16s", "fcn8s") and config.get("variant", name) != name:
         raise ModelLoadError(f"variant must be {name!r} in a {name} file, got {config['variant']!r}")
-    if name == "cifar10" and "convs" in config:
+    if name == "cifar10":
         stages = len(config.get("widths", (32, 64, 128)))
-        if len(config["convs"]) != stages:
-            raise ModelLoadError(f"convs must hold one count per stage of widths ({stages}), "
-                                 f"got {len(config['convs'])}")
+        for key in ("convs", "residual"):
+            if key in config and len(config[key]) != stages:
+                raise ModelLoadError(f"{key} must hold one count per stage of widths ({stages}), "
+                                     f"got {len(config[key])}")
     return {key: list(value) if isinstance(value, tuple) else value for key, value in config.items()}
 
 

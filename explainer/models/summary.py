@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from .photo import Sum
+
 KINDS = {
     nn.Conv2d: "conv",
     nn.ConvTranspose2d: "deconv",
@@ -27,6 +29,7 @@ KINDS = {
     nn.Dropout: "dropout",
     nn.Dropout2d: "dropout",
     nn.Flatten: "reshape",
+    Sum: "merge",
 }
 
 
@@ -105,14 +108,15 @@ def _graph_inputs(model: nn.Module) -> tuple[dict[str, list[str]], list[str]]:
             producers[node.name] = node.target
             inputs[node.target] = sources
             order.append(node.target)
-        elif node.op in ("call_function", "call_method") and len(node.all_input_nodes) > 1:
+        elif node.op in ("call_function", "call_method") and len(sources) > 1:
+            # two layers' outputs meet (a skip connection's add); an op on one layer's output and a constant
+            # or the input (a normalisation's ``(x - mean) / std``) is no layer of its own
             name = f"{getattr(node.target, '__name__', str(node.target))} ({node.name})"
             producers[node.name] = name
             inputs[name] = sources
             order.append(name)
-        elif node.op in ("call_function", "call_method"):
-            if node.all_input_nodes and node.all_input_nodes[0].name in producers:
-                producers[node.name] = producers[node.all_input_nodes[0].name]
+        elif node.op in ("call_function", "call_method") and sources:
+            producers[node.name] = sources[0]
     return inputs, order
 
 

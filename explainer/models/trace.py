@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .photo import Sum
+
 _SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 _SKIPPED = (nn.Dropout, nn.Dropout2d, nn.Identity)
 
@@ -198,7 +200,11 @@ class Stage:
         ``(k, s, p, d)`` of every convolution/pooling from the input up to
         this stage (for receptive fields); empty for non-spatial stages.
     module : nn.Module or None
-        The module holding this stage's weights (Conv2d or Linear), if any.
+        The module holding this stage's weights (Conv2d or Linear), if any; for a
+        shortcut's sum, the :class:`~explainer.models.photo.Sum` layer.
+    relu : bool
+        Whether the stage's values are after a ReLU it absorbed. A convolution that
+        ends a residual block has none: its output is added to the shortcut first.
     """
 
     key: str
@@ -210,6 +216,7 @@ class Stage:
     module: nn.Module | None = None
     input: np.ndarray | None = None
     norm: nn.Module | None = None
+    relu: bool = False
 
     @property
     def spatial(self) -> bool:
@@ -219,8 +226,9 @@ class Stage:
 def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor]:
     """Group a sequential CNN's layers the way the lecture talks about them.
 
-    A convolution or linear layer absorbs the ReLU right after it; dropout is
-    skipped (it does nothing at inference). ``x`` must hold one example.
+    A convolution or linear layer absorbs the batch norm and ReLU right after it, a
+    shortcut's sum the ReLU after it; dropout is skipped (it does nothing at
+    inference). ``x`` must hold one example.
 
     Returns
     -------
@@ -233,7 +241,7 @@ def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor
     records, logits = trace(model, x)
     out: list[Stage] = [Stage("input", f"input {x.shape[2]}×{x.shape[3]}", "input image", x[0].numpy(), tuple(x.shape))]
     geometry: list = []
-    counts = {"conv": 0, "pool": 0, "dense": 0}
+    counts = {"conv": 0, "pool": 0, "dense": 0, "add": 0}
     linear_total = sum(isinstance(r.module, nn.Linear) for r in records)
     for record in records:
         module = record.module
@@ -245,8 +253,8 @@ def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor
             out[-1].values, out[-1].shape, out[-1].norm = values, shape, module
             out[-1].title += " + batch norm"
             continue
-        if isinstance(module, nn.ReLU) and out and out[-1].module is not None and not out[-1].title.endswith("ReLU"):
-            out[-1].values, out[-1].shape = values, shape
+        if isinstance(module, nn.ReLU) and out and out[-1].module is not None and not out[-1].relu:
+            out[-1].values, out[-1].shape, out[-1].relu = values, shape, True
             out[-1].title += " + ReLU"
             continue
         if isinstance(module, nn.Conv2d):
@@ -255,6 +263,11 @@ def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor
             k = _geometry(module)[0]
             out.append(Stage(f"conv{counts['conv']}", f"conv{counts['conv']} · {k}×{k} convolution", "feature maps",
                              values, shape, list(geometry), module,
+                             record.input[0].numpy() if record.input is not None else None))
+        elif isinstance(module, Sum):
+            counts["add"] += 1
+            out.append(Stage(f"add{counts['add']}", f"add{counts['add']} · shortcut: the block's input added to "
+                             "its convolutions' output", "residual sum", values, shape, list(geometry), module,
                              record.input[0].numpy() if record.input is not None else None))
         elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             counts["pool"] += 1

@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--widths", type=int, nargs="+", default=list(DEFAULT_WIDTHS))
     parser.add_argument("--convs", type=int, nargs="+", default=None,
                         help="3×3 convolutions per stage (default: 2 each, or the bundled layout's)")
+    parser.add_argument("--residual", type=int, nargs="+", default=None,
+                        help="residual blocks per stage, after its convolutions (default: none)")
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                         help="bf16 autocast for the training passes; auto picks it where the CPU has bfloat16 "
@@ -87,16 +89,21 @@ def main(argv: list[str] | None = None) -> int:
         args.convs = list(DEFAULT_CONVS) if args.widths == list(DEFAULT_WIDTHS) else [2] * len(args.widths)
     if len(args.convs) != len(args.widths):
         parser.error(f"--convs needs one count per stage: {len(args.widths)} widths, {len(args.convs)} counts")
+    if args.residual is None:
+        args.residual = [0] * len(args.widths)
+    if len(args.residual) != len(args.widths) or min(args.residual) < 0:
+        parser.error(f"--residual needs one count (0 or more) per stage: {len(args.widths)} widths, "
+                     f"{len(args.residual)} counts")
 
     torch.manual_seed(args.seed)
     images, labels = load_cifar10("train", args.data)
     train_idx, val_idx = split_train_val(len(images), 0.1, seed=args.seed)
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(255.0)
     y = torch.from_numpy(labels)
-    model = PhotoCNN(tuple(args.widths), tuple(args.convs)).to(memory_format=torch.channels_last)
+    model = PhotoCNN(tuple(args.widths), tuple(args.convs), tuple(args.residual)).to(memory_format=torch.channels_last)
     params = sum(p.numel() for p in model.parameters())
     use_bf16 = args.precision == "bf16" or (args.precision == "auto" and cpu_has_bf16_matrix_units())
-    print(f"training PhotoCNN widths={tuple(args.widths)} convs={tuple(args.convs)} ({params:,} parameters) on "
+    print(f"training PhotoCNN widths={tuple(args.widths)} convs={tuple(args.convs)} residual={tuple(args.residual)} ({params:,} parameters) on "
           f"{len(train_idx)} photos, validating on {len(val_idx)}; {'bf16 autocast' if use_bf16 else 'float32'}",
           flush=True)
     x_val = x[val_idx].contiguous(memory_format=torch.channels_last)

@@ -65,6 +65,53 @@ def test_stage_layout_options():
         PhotoCNN((8, 16), (1,))
 
 
+def test_residual_blocks_add_their_input_and_are_staged_the_way_the_lecture_talks():
+    """A residual block: conv + BN + ReLU, conv + BN (no ReLU), the shortcut's sum, then ReLU."""
+    import numpy as np
+
+    from explainer.models import stages
+    from explainer.models.photo import PhotoCNN, ResidualBlock
+
+    torch.manual_seed(0)
+    model = PhotoCNN((4, 8), (1, 1), (1, 2)).eval()
+    assert model.config == {"widths": [4, 8], "convs": [1, 1], "residual": [1, 2]}
+    assert PhotoCNN((4, 8), (1, 1)).config == {"widths": [4, 8], "convs": [1, 1]}  # old files' layout
+    blocks = [m for m in model.modules() if isinstance(m, ResidualBlock)]
+    assert len(blocks) == 3
+    x = torch.rand(1, 4, 16, 16)
+    block = blocks[0]
+    expected = torch.relu(block.body(x) + x)
+    torch.testing.assert_close(block(x), expected)
+    for bad in ((1,), (1, -1)):
+        with pytest.raises(ValueError):
+            PhotoCNN((4, 8), (1, 1), bad)
+
+    found, logits = stages(model, torch.rand(1, 3, 32, 32))
+    keys = [s.key for s in found]
+    assert keys == ["input", "conv1", "conv2", "conv3", "add1", "pool1", "conv4", "conv5", "conv6", "add2",
+                    "conv7", "conv8", "add3", "pool2", "pool3", "flatten", "output"]
+    by_key = {s.key: s for s in found}
+    assert [by_key[k].relu for k in ("conv1", "conv2", "conv3", "add1", "conv6")] == [True, True, False, True, False]
+    assert by_key["conv3"].title.endswith("batch norm") and by_key["add1"].title.endswith("ReLU")
+    assert (by_key["conv3"].values < 0).any()  # not rectified: the block's second convolution
+    # the sum's stage is relu(second conv's output + the block's input, the stage before the block)
+    np.testing.assert_allclose(by_key["add1"].values, np.maximum(by_key["conv3"].values + by_key["conv1"].values, 0),
+                               atol=1e-5)
+    np.testing.assert_allclose(by_key["add1"].input, by_key["conv3"].values, atol=1e-6)
+    assert len(by_key["add1"].geometry) == 3  # the receptive field grows through the block's convolutions
+    assert logits.shape == (1, 10)
+
+
+def test_residual_setting_is_checked_in_weights_files():
+    from explainer.models.config import check_config
+    from explainer.models.weights import ModelLoadError
+
+    assert check_config("cifar10", {"widths": [8, 16], "convs": [1, 1], "residual": [2, 0]})["residual"] == [2, 0]
+    for bad, words in (([1], "one count per stage"), ([1, 4], "between 0 and 3"), ([1, "x"], "whole number")):
+        with pytest.raises(ModelLoadError, match=words):
+            check_config("cifar10", {"widths": [8, 16], "residual": bad})
+
+
 def test_bf16_detection_reads_the_cpu_flags(tmp_path):
     from explainer.train.cifar import cpu_has_bf16_matrix_units
 
@@ -82,6 +129,9 @@ def test_training_command_checks_the_layout_before_loading_data(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--widths", "8", "16", "--convs", "1", "--data", "/nonexistent"])
     assert stop.value.code == 2 and "one count per stage" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["--widths", "8", "16", "--residual", "1", "--data", "/nonexistent"])
+    assert stop.value.code == 2 and "--residual needs one count" in capsys.readouterr().err
 
 
 def test_training_command_keeps_and_checkpoints_the_averaged_network(tmp_path, monkeypatch):
@@ -141,3 +191,17 @@ def test_flip_averaging_scores_each_photo_with_its_mirror_image(monkeypatch):
     assert (plain != both).any()  # the two ways answer differently here
     assert evaluate.cifar10_test_accuracy(model) == pytest.approx((plain == labels).mean())
     assert evaluate.cifar10_test_accuracy(model, flip=True) == pytest.approx((both == labels).mean())
+
+
+def test_summary_lists_layers_and_shortcut_joins_not_the_input_normalisation():
+    """``(x - mean) / std`` on the input is no layer; each residual sum reads the block's input and its body."""
+    from explainer.models.photo import PhotoCNN
+    from explainer.models.summary import summarize
+
+    rows = summarize(PhotoCNN((4, 8), (1, 1), (1, 0)), (1, 3, 32, 32))
+    assert rows[0].name == "features.0" and rows[0].inputs == []
+    assert all(len(row.output_shape) >= 2 for row in rows)  # every row a real tensor, no () shapes
+    joins = [row for row in rows if len(row.inputs) > 1]
+    assert [(row.name, row.kind, sorted(row.inputs)) for row in joins] == [
+        ("features.3.add", "merge", ["features.2", "features.3.body.4"])]
+    assert sum(row.params for row in rows) == sum(p.numel() for p in PhotoCNN((4, 8), (1, 1), (1, 0)).parameters())

@@ -177,6 +177,34 @@ def test_layer_rows_and_kernel_patches_come_from_the_loaded_network(qtbot, monke
     lesson.shutdown()
 
 
+def test_a_residual_network_shows_its_shortcut_sums_and_the_conv_before_each_has_no_relu(qtbot, monkeypatch):
+    torch.manual_seed(0)
+    small = PhotoCNN(widths=(8, 12), convs=(1, 1), residual=(1, 0)).eval()
+    monkeypatch.setattr(photo_view, "load_photo_model", lambda: {
+        "model": small, "images": np.zeros((3, 32, 32, 3), np.float32), "labels": np.zeros(3, int)})
+    lesson = build(qtbot)
+    keys = lesson.overview.keys()
+    assert keys.index("conv2") < keys.index("conv3") < keys.index("add1") < keys.index("pool1")
+    assert "shortcut" in lesson.overview.title("add1") and "ReLU" in lesson.overview.title("add1")
+    assert "ReLU" not in lesson.overview.title("conv3")
+    stage = lesson.stage("conv3")  # the block's second convolution: batch norm, then the sum, not a ReLU
+    channel, row, col = (int(i[0]) for i in np.nonzero(stage.values < 0))
+    open_channel(qtbot, lesson, "conv3", channel)
+    np.testing.assert_allclose(lesson.detail["relu"], stage.values[channel], atol=1e-4)  # negatives kept
+    assert "no ReLU yet" in lesson.detail_view.header.text()
+    assert "before the shortcut" in lesson.detail_view.titles["relu"].text
+    lesson.state.select_pixel(row, col)
+    numbers = lesson.pixel_numbers
+    assert numbers["relu"] is None and numbers["network"] < 0
+    assert numbers["step"].value == pytest.approx(numbers["network"], abs=1e-4)
+    text = lesson.detail_view.pixel_text.text()
+    assert "ReLU" not in text and "The network's own output" in text
+    open_channel(qtbot, lesson, "conv2", 0)  # a convolution with its ReLU: the panel says so again
+    assert "ReLU = the channel" in lesson.detail_view.titles["relu"].text
+    assert "ReLU keeps the positive part" in lesson.detail_view.header.text()
+    lesson.shutdown()
+
+
 # ---------------------------------------------------------------- both binding directions
 
 def test_widgets_set_the_state(qtbot, lesson):

@@ -78,7 +78,8 @@ class ChannelSumsView(QWidget):
         layout.addWidget(self.pixel_text)
 
     def show_breakdown(self, info: dict, header: str) -> None:
-        """Show a breakdown: ``input`` (C, H, W), ``kernel`` (C, k, k), ``responses``, ``sum``, ``pre``, ``relu``.
+        """Show a breakdown: ``input`` (C, H, W), ``kernel`` (C, k, k), ``responses``, ``sum``, ``pre``, ``relu``
+        and optionally ``rectified`` (False: ``relu`` is the channel without a ReLU, drawn in signed colours).
 
         The texts change at once; while the view is hidden (another tab) its maps are drawn only when
         it is shown, so a new photo does not pay for pictures nobody sees.
@@ -109,7 +110,10 @@ class ChannelSumsView(QWidget):
         limit_s = _limit(info["pre"])
         for key in ("sum", "pre"):
             self.views[key].set_maps(np.asarray(info[key])[None], (-limit_s, limit_s))
-        self.views["relu"].set_maps(np.asarray(info["relu"])[None], (0.0, limit_s))
+        if "rectified" in info:  # False: a convolution without a ReLU after it, its output signed
+            self.views["relu"].image.setColorMap(colormap(ACTIVATION_CMAP if info["rectified"] else SIGNED_CMAP))
+        low = 0.0 if info.get("rectified", True) else -limit_s
+        self.views["relu"].set_maps(np.asarray(info["relu"])[None], (low, limit_s))
         if self._marked is not None:  # a pixel chosen while the maps waited
             self.mark_pixel(*self._marked)
 

@@ -145,8 +145,9 @@ def channel_breakdown(stage, channel: int) -> dict:
 
     Returns the input (C, H, W), the channel's kernel (C, k, k), each input
     channel convolved with its own slice (``responses``, (C, H', W')), their
-    ``sum``, the ``bias``, ``pre`` = sum + bias, ``relu``, the padding, and the
-    layer's folded ``weights`` and ``biases`` (for :func:`explainer.core.conv_step`).
+    ``sum``, the ``bias``, ``pre`` = sum + bias, ``relu`` (the channel: ``pre`` itself where
+    the stage has no ReLU, ``rectified`` False), the padding, and the layer's folded
+    ``weights`` and ``biases`` (for :func:`explainer.core.conv_step`).
     """
     w, b = folded_conv(stage)
     if not 0 <= channel < len(w):
@@ -158,5 +159,5 @@ def channel_breakdown(stage, channel: int) -> dict:
     responses = np.stack([conv2d(x[c : c + 1], kernel[c : c + 1][None], padding=pad)[0] for c in range(len(x))])
     total = responses.sum(axis=0)
     return {"input": x, "kernel": kernel, "responses": responses, "sum": total, "bias": float(b[channel]),
-            "pre": total + b[channel], "relu": np.maximum(total + b[channel], 0.0), "padding": pad,
-            "weights": w, "biases": b}
+            "pre": total + b[channel], "relu": np.maximum(total + b[channel], 0.0) if stage.relu else total + b[channel],
+            "rectified": stage.relu, "padding": pad, "weights": w, "biases": b}

@@ -35,7 +35,7 @@ from .state import EXAMPLE_LIMIT, PAGES, TABS, PhotoState
 
 SOURCE_TEXT = {"image": "Current image (File ▸ Open, drop, or samples)", "cifar": "CIFAR-10 validation photo"}
 TERMS = {"feature maps": "conv", "max-pooling": "pool", "average-pooling": "pool", "flatten": "flatten",
-         "output": "dense → softmax"}
+         "output": "dense → softmax", "residual sum": "shortcut"}
 PICK_A_CHANNEL = ("Click a channel of a conv layer under <i>Every layer</i>, or one of the kernel patches, "
                   "to see how it is computed.")
 
@@ -330,7 +330,8 @@ class PhotoLesson(Lesson):
         if key.startswith("conv"):
             self._open_channel(key, channel)
         else:
-            self.commands.post_message("Pooling and dense layers have no kernels to open; click a conv layer.")
+            self.commands.post_message("Pooling, shortcut sums and dense layers have no kernels to open; "
+                                       "click a conv layer.")
 
     def _open_channel(self, key: str, channel: int) -> None:
         self.state.select_channel(key, channel)
@@ -381,8 +382,13 @@ class PhotoLesson(Lesson):
         self.detail_view.show_breakdown(info, (
             f"<b>{stage.title}, channel {channel}</b>: reads all {c_in} channels of {where}. Each is convolved "
             f"with its own {k}×{k} kernel slice, the {c_in} responses are summed, the bias "
-            f"{format_number(info['bias'], 3)} is added, and ReLU keeps the positive part. Batch norm is folded "
-            "into the kernel and bias, as it is at inference."))
+            f"{format_number(info['bias'], 3)} is added" + (
+                ", and ReLU keeps the positive part." if stage.relu else
+                ": no ReLU yet. This convolution ends a residual block, so its output is first added to the "
+                "block's input (the shortcut, the next layer), and the ReLU comes after that sum.")
+            + " Batch norm is folded into the kernel and bias, as it is at inference."))
+        self.detail_view.set_titles(relu="ReLU = the channel (click a pixel)" if stage.relu else
+                                    "= the channel, before the shortcut is added (click a pixel)")
         self.send_button.setEnabled(key == "conv1" and c_in == 3)
         self._render_pixel()
 
@@ -399,7 +405,7 @@ class PhotoLesson(Lesson):
         channel = info["channel"]
         step = conv_step(info["input"], info["weights"][channel], info["biases"][channel], row, col,
                          padding=info["padding"])
-        relu = max(step.value, 0.0)
+        relu = max(step.value, 0.0) if info["stage"].relu else None
         model_value = float(info["stage"].values[channel, row, col])
         self.pixel_numbers = {"row": row, "col": col, "step": step, "relu": relu, "network": model_value}
         self.detail_view.show_pixel(step, relu, model_value)
