@@ -266,8 +266,9 @@ def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor
                              record.input[0].numpy() if record.input is not None else None))
         elif isinstance(module, Sum):
             counts["add"] += 1
-            out.append(Stage(f"add{counts['add']}", f"add{counts['add']} · shortcut: the block's input added to "
-                             "its convolutions' output", "residual sum", values, shape, list(geometry), module,
+            body = out[-1].key if out else "its convolutions"
+            out.append(Stage(f"add{counts['add']}", f"add{counts['add']} · {body} + the block's input (shortcut)",
+                             "residual sum", values, shape, list(geometry), module,
                              record.input[0].numpy() if record.input is not None else None))
         elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             counts["pool"] += 1

@@ -92,7 +92,8 @@ def test_residual_blocks_add_their_input_and_are_staged_the_way_the_lecture_talk
                     "conv7", "conv8", "add3", "pool2", "pool3", "flatten", "output"]
     by_key = {s.key: s for s in found}
     assert [by_key[k].relu for k in ("conv1", "conv2", "conv3", "add1", "conv6")] == [True, True, False, True, False]
-    assert by_key["conv3"].title.endswith("batch norm") and by_key["add1"].title.endswith("ReLU")
+    assert by_key["conv3"].title.endswith("batch norm")
+    assert by_key["add1"].title == "add1 · conv3 + the block's input (shortcut) + ReLU"
     assert (by_key["conv3"].values < 0).any()  # not rectified: the block's second convolution
     # the sum's stage is relu(second conv's output + the block's input, the stage before the block)
     np.testing.assert_allclose(by_key["add1"].values, np.maximum(by_key["conv3"].values + by_key["conv1"].values, 0),

@@ -35,7 +35,7 @@ from .state import EXAMPLE_LIMIT, PAGES, TABS, PhotoState
 
 SOURCE_TEXT = {"image": "Current image (File ▸ Open, drop, or samples)", "cifar": "CIFAR-10 validation photo"}
 TERMS = {"feature maps": "conv", "max-pooling": "pool", "average-pooling": "pool", "flatten": "flatten",
-         "output": "dense → softmax", "residual sum": "shortcut"}
+         "output": "dense → softmax", "residual sum": "sum"}
 PICK_A_CHANNEL = ("Click a channel of a conv layer under <i>Every layer</i>, or one of the kernel patches, "
                   "to see how it is computed.")
 
