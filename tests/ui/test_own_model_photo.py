@@ -77,10 +77,9 @@ def test_long_class_names_are_shortened_on_screen_and_kept_in_the_model(qtbot, w
 def test_hundreds_of_layers_are_laid_out_once_not_after_each_row(qtbot, monkeypatch):
     from PySide6.QtWidgets import QGraphicsGridLayout
 
-    from explainer.ui.lessons.photo.external import DeepLayerMaps
-    from explainer.ui.widgets.layer_maps import LayerMaps
+    from explainer.ui.widgets.layer_maps import LayerMaps, LayerMapsOverview
 
-    overview = DeepLayerMaps()
+    overview = LayerMapsOverview()
     qtbot.addWidget(overview)
     overview.resize(600, 400)
     calls = []

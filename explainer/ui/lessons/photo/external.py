@@ -75,23 +75,6 @@ def short_label(name: str, limit: int = 24) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-class DeepLayerMaps(LayerMapsOverview):
-    """The layer list for graphs of hundreds of layers: its rows are laid out once, not after each one is added.
-
-    pyqtgraph lays its whole grid out again after every item it adds, so building the rows of a
-    757-layer model took 31 s on the GUI thread (127 layers: 0.9 s); laid out once, it is linear.
-    """
-
-    def _rebuild(self, layers) -> None:
-        layout = self.ci.layout
-        layout.activate = lambda: None  # the Python attribute hides the C++ method from pyqtgraph's addItem
-        try:
-            super()._rebuild(layers)
-        finally:
-            del layout.activate
-        layout.activate()
-
-
 @dataclass(frozen=True, eq=False)
 class ModelRequest:
     """What one run was about: the model, its input settings and the image (it comes back with the result)."""
@@ -180,7 +163,7 @@ class UserModelPage(ChannelDetail, QWidget):
         self.show_all_check.setToolTip(f"Each layer shows its first {CHANNEL_LIMIT} channels; wide layers "
                                        "of hundreds of channels take longer to draw in full")
         self.layers_note = QLabel(objectName="userModelLayersNote", wordWrap=True)
-        self.overview = DeepLayerMaps()
+        self.overview = LayerMapsOverview()
         self.overview.setObjectName("userModelOverview")
         self.scroll = QScrollArea(objectName="userModelScroll", widgetResizable=True)
         self.scroll.setWidget(self.overview)
