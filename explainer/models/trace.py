@@ -45,6 +45,8 @@ class LayerRecord:
     params: int
     trainable: int
     input: torch.Tensor | None = None
+    #: Its other tensor inputs, after the first (a shortcut's sum reads two).
+    others: tuple = ()
 
     @property
     def kind(self) -> str:
@@ -88,8 +90,9 @@ class _Recorder:
         params = sum(p.numel() for p in own)
         trainable = sum(p.numel() for p in own if p.requires_grad)
         first = inputs[0].detach() if inputs and isinstance(inputs[0], torch.Tensor) else None
+        others = tuple(t.detach() for t in inputs[1:] if isinstance(t, torch.Tensor))
         records.append(LayerRecord(self.names.get(module, type(module).__name__), module, output.detach(),
-                                   params, trainable, first))
+                                   params, trainable, first, others))
 
     def __call__(self, x: torch.Tensor) -> tuple[list[LayerRecord], torch.Tensor]:
         self.owner = threading.get_ident()
@@ -205,6 +208,10 @@ class Stage:
     relu : bool
         Whether the stage's values are after a ReLU it absorbed. A convolution that
         ends a residual block has none: its output is added to the shortcut first.
+    input : ndarray or None
+        What the layer read (a convolution's input; a sum's first term, the block's last convolution).
+    shortcut : ndarray or None
+        A shortcut's sum only: the block's input, its second term.
     """
 
     key: str
@@ -217,6 +224,7 @@ class Stage:
     input: np.ndarray | None = None
     norm: nn.Module | None = None
     relu: bool = False
+    shortcut: np.ndarray | None = None
 
     @property
     def spatial(self) -> bool:
@@ -269,7 +277,8 @@ def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor
             body = out[-1].key if out else "its convolutions"
             out.append(Stage(f"add{counts['add']}", f"add{counts['add']} · {body} + the block's input (shortcut)",
                              "residual sum", values, shape, list(geometry), module,
-                             record.input[0].numpy() if record.input is not None else None))
+                             record.input[0].numpy() if record.input is not None else None,
+                             shortcut=record.others[0][0].numpy() if record.others else None))
         elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             counts["pool"] += 1
             geometry = geometry + [_geometry(module)]

@@ -192,7 +192,7 @@ def test_a_residual_network_shows_its_shortcut_sums_and_the_conv_before_each_has
     open_channel(qtbot, lesson, "conv3", channel)
     np.testing.assert_allclose(lesson.detail["relu"], stage.values[channel], atol=1e-4)  # negatives kept
     assert "no ReLU yet" in lesson.detail_view.header.text()
-    assert "before the shortcut" in lesson.detail_view.titles["relu"].text
+    assert lesson.detail_view.titles["relu"].text == "= the channel (click a pixel)"
     lesson.state.select_pixel(row, col)
     numbers = lesson.pixel_numbers
     assert numbers["relu"] is None and numbers["network"] < 0
@@ -202,6 +202,26 @@ def test_a_residual_network_shows_its_shortcut_sums_and_the_conv_before_each_has
     open_channel(qtbot, lesson, "conv2", 0)  # a convolution with its ReLU: the panel says so again
     assert "ReLU = the channel" in lesson.detail_view.titles["relu"].text
     assert "ReLU keeps the positive part" in lesson.detail_view.header.text()
+
+    # the sum: conv3's output + the block's input (conv1's channels: the block follows it), then ReLU
+    add = lesson.stage("add1")
+    mixed = (stage.values + lesson.stage("conv1").values)
+    channel, row, col = (int(i[0]) for i in np.nonzero((mixed > 0) & (stage.values < 0)))  # the shortcut wins
+    lesson.overview.channel_clicked.emit("add1", channel)  # what a click on one of its maps sends
+    qtbot.waitUntil(lambda: lesson.detail is not None and lesson.detail["key"] == "add1", timeout=SETTLE_MS)
+    assert "conv3" in lesson.detail_view.header.text() and "shortcut" in lesson.detail_view.header.text()
+    assert lesson.detail_view.titles["sum"].text == "conv3's output"
+    assert lesson.detail_view.titles["kernel"].text == "" and lesson.detail_view.views["kernel"].values is None
+    np.testing.assert_allclose(lesson.detail["relu"], add.values[channel], atol=1e-5)
+    lesson.state.select_pixel(row, col)
+    numbers = lesson.pixel_numbers
+    assert numbers["sum"] == pytest.approx(float(mixed[channel, row, col]), abs=1e-5)
+    assert numbers["relu"] == pytest.approx(numbers["network"], abs=1e-5) and numbers["network"] > 0
+    text = lesson.detail_view.pixel_text.text()
+    assert "conv3's output −" in text and "the block's input" in text and "The network's own activation" in text
+    open_channel(qtbot, lesson, "conv3", 0)  # back to a kernel: its panels have their names again
+    assert lesson.detail_view.titles["sum"].text == "sum of the responses"
+    assert lesson.detail_view.titles["kernel"].text.startswith("its kernel slice")
     lesson.shutdown()
 
 

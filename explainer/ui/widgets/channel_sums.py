@@ -32,6 +32,19 @@ def _limit(values: np.ndarray, q: float | None = None) -> float:
     return top or float(magnitude.max()) or 1.0
 
 
+class _PanelTitle(pg.LabelItem):
+    """A title that does not widen its column: pyqtgraph makes a label at least as wide as its text, so a
+    longer title gave its panel (and the map in it) more room than the panels beside it. Titles are kept
+    short enough for a third of the view."""
+
+    def updateMin(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        super().updateMin()
+        height = self.itemRect().height()
+        self.setMinimumWidth(0)
+        self._sizeHint[Qt.SizeHint.MinimumSize] = self._sizeHint[Qt.SizeHint.PreferredSize] = (0, height)
+        self.updateGeometry()
+
+
 class ChannelSumsView(QWidget):
     """Header text, six map panels and a line with the numbers of one pixel.
 
@@ -58,7 +71,8 @@ class ChannelSumsView(QWidget):
             self.views[key] = MapsView(cmap=cmap, columns=32, parent=self)
             self.graphics.addItem(self.views[key].view, row=2 * row + 1, col=0, colspan=3)
         for col, (key, cmap, title) in enumerate(_SIDE_BY_SIDE):
-            self.titles[key] = self.graphics.addLabel(title, row=6, col=col, size="9pt")
+            self.titles[key] = _PanelTitle(title, size="9pt")
+            self.graphics.addItem(self.titles[key], row=6, col=col)
             self.views[key] = MapsView(cmap=cmap, columns=1, parent=self)
             self.graphics.addItem(self.views[key].view, row=7, col=col)
             self.views[key].cell_clicked.connect(lambda _c, r, q: self.pixel_clicked.emit(r, q))
@@ -85,6 +99,8 @@ class ChannelSumsView(QWidget):
         it is shown, so a new photo does not pay for pictures nobody sees.
         """
         self.header.setText(header)
+        for key, _cmap, title in _STACKED + _SIDE_BY_SIDE:  # a shortcut's sum may have renamed them
+            self.titles[key].setText(title)
         self.titles["input"].setText(f"input channels it reads ({np.shape(info['input'])[0]})")
         self._pending = info
         if self.isVisible():
@@ -116,6 +132,31 @@ class ChannelSumsView(QWidget):
         self.views["relu"].set_maps(np.asarray(info["relu"])[None], (low, limit_s))
         if self._marked is not None:  # a pixel chosen while the maps waited
             self.mark_pixel(*self._marked)
+
+    def show_sum(self, info: dict, header: str, body_name: str) -> None:
+        """Show one channel of a shortcut's sum: ``body`` (H, W), the block's last convolution, plus ``shortcut``,
+        the block's input, and ``relu``, ReLU of their sum: the channel. No kernels: their panels are emptied."""
+        self.header.setText(header)
+        self._pending = self._marked = None
+        for key in ("input", "kernel", "responses"):
+            self.views[key].clear()
+            self.titles[key].setText("")
+        self.set_titles(sum=f"{body_name}'s output", pre="+ the block's input (shortcut)",
+                        relu="ReLU of the sum = the channel")
+        limit = _limit(np.stack([info["body"], info["shortcut"], info["sum"]]))
+        for key, values in (("sum", info["body"]), ("pre", info["shortcut"])):
+            self.views[key].set_maps(np.asarray(values)[None], (-limit, limit))
+        self.views["relu"].image.setColorMap(colormap(ACTIVATION_CMAP))
+        self.views["relu"].set_maps(np.asarray(info["relu"])[None], (0.0, limit))
+
+    def show_sum_pixel(self, row: int, col: int, info: dict, body_name: str, network_value: float) -> None:
+        """Spell out one pixel of a shortcut's sum (see :meth:`show_sum`) and the network's own value."""
+        self.mark_pixel(row, col)
+        body, shortcut, total = (float(info[key][row, col]) for key in ("body", "shortcut", "sum"))
+        self.pixel_text.setText(
+            f"Pixel ({row}, {col}): {body_name}'s output {format_number(body, 4)} + the block's input "
+            f"{format_number(shortcut, 4)} = {format_number(total, 4)}; ReLU → <b>{format_number(max(total, 0.0), 4)}"
+            f"</b>. The network's own activation: {format_number(network_value, 4)}.")
 
     def set_titles(self, **titles: str) -> None:
         """Rename panels (``relu="the layer's output channel"``): a model whose convolution has no ReLU after it."""

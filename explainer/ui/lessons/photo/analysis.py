@@ -104,6 +104,19 @@ def prepare_photo(model, image: np.ndarray, selection: tuple[str, int] | None = 
     return result
 
 
+def sum_breakdown(stage, channel: int) -> dict:
+    """How one channel of a shortcut's sum is made: the block's last convolution (``body``, after its batch
+    norm) plus the block's input (``shortcut``) is the ``sum``; ReLU of it (``relu``) is the channel."""
+    if stage.shortcut is None or stage.input is None:
+        raise ValueError(f"stage {stage.key} is not a shortcut's sum")
+    if not 0 <= channel < len(stage.input):
+        count = len(stage.input)
+        raise ValueError(f"{stage.key} has {count} channels (0–{count - 1}); there is no channel {channel}")
+    body, shortcut = stage.input[channel], stage.shortcut[channel]
+    total = body + shortcut
+    return {"body": body, "shortcut": shortcut, "sum": total, "relu": np.maximum(total, 0.0)}
+
+
 def load_photo_model() -> dict:
     """The bundled CIFAR-10 network and the held-out CIFAR-10 photos shipped with the app."""
     model = load_model("cifar10")

@@ -28,7 +28,7 @@ from ...widgets.steady_label import SteadyLabel
 from ...widgets.top_classes import TopClassesPlot
 from ...workers import WorkResult
 from ..base import Lesson
-from .analysis import channel_breakdown, first_conv_weights, load_photo_model, prepare_photo
+from .analysis import channel_breakdown, first_conv_weights, load_photo_model, prepare_photo, sum_breakdown
 from .external import attach_user_model_page
 from .lab import PhotoLab
 from .state import EXAMPLE_LIMIT, PAGES, TABS, PhotoState
@@ -36,8 +36,8 @@ from .state import EXAMPLE_LIMIT, PAGES, TABS, PhotoState
 SOURCE_TEXT = {"image": "Current image (File ▸ Open, drop, or samples)", "cifar": "CIFAR-10 validation photo"}
 TERMS = {"feature maps": "conv", "max-pooling": "pool", "average-pooling": "pool", "flatten": "flatten",
          "output": "dense → softmax", "residual sum": "sum"}
-PICK_A_CHANNEL = ("Click a channel of a conv layer under <i>Every layer</i>, or one of the kernel patches, "
-                  "to see how it is computed.")
+PICK_A_CHANNEL = ("Click a channel of a conv layer (or of a shortcut's sum) under <i>Every layer</i>, or one of "
+                  "the kernel patches, to see how it is computed.")
 
 
 def strongest_channel(maps: np.ndarray) -> int:
@@ -327,11 +327,10 @@ class PhotoLesson(Lesson):
 
     # ================================================================ channel detail
     def _on_overview_channel_clicked(self, key: str, channel: int) -> None:
-        if key.startswith("conv"):
+        if key.startswith(("conv", "add")):
             self._open_channel(key, channel)
         else:
-            self.commands.post_message("Pooling, shortcut sums and dense layers have no kernels to open; "
-                                       "click a conv layer.")
+            self.commands.post_message("Pooling and dense layers have no kernels to open; click a conv layer.")
 
     def _open_channel(self, key: str, channel: int) -> None:
         self.state.select_channel(key, channel)
@@ -358,6 +357,8 @@ class PhotoLesson(Lesson):
             count = stage.values.shape[0]
             return self.detail_view.show_message(f"{key} has {count} channels (0 to {count - 1}); there is no "
                                                  f"channel {channel}.")
+        if stage.shortcut is not None:  # a shortcut's sum: one addition per pixel, worked out at once
+            return self._show_sum(self.shown, selection, sum_breakdown(stage, channel))
         # ``done``: worked out with the photo, if this channel was open then
         if done is not None and done[0] == selection:
             return self._show_breakdown(self.shown, selection, done[1])
@@ -388,9 +389,29 @@ class PhotoLesson(Lesson):
                 "block's input (the shortcut, the next layer), and the ReLU comes after that sum.")
             + " Batch norm is folded into the kernel and bias, as it is at inference."))
         self.detail_view.set_titles(relu="ReLU = the channel (click a pixel)" if stage.relu else
-                                    "= the channel, before the shortcut is added (click a pixel)")
+                                    "= the channel (click a pixel)")
         self.send_button.setEnabled(key == "conv1" and c_in == 3)
         self._render_pixel()
+
+    def _show_sum(self, shown: dict, selection: tuple[str, int], info: dict) -> None:
+        key, channel = selection
+        stage = next(s for s in shown["stages"] if s.key == key)
+        body = self._summed_conv(shown, key)
+        self.detail = {**info, "key": key, "channel": channel, "stage": stage, "body_name": body}
+        self.detail_view.show_sum(info, (
+            f"<b>{stage.title}, channel {channel}</b>: no kernel here. The residual block's last convolution "
+            f"({body}, after its batch norm, no ReLU) is added pixel by pixel to what came into the block, "
+            "unchanged: the shortcut. ReLU of the sum is the channel. The block's convolutions only have to "
+            "learn a change to their input."), body)
+        self.send_button.setEnabled(False)
+        self._render_pixel()
+
+    @staticmethod
+    def _summed_conv(shown: dict, key: str) -> str:
+        """The key of the convolution a shortcut's sum ``key`` adds (the stage just before it)."""
+        keys = [s.key for s in shown["stages"]]
+        index = keys.index(key)
+        return keys[index - 1] if index > 0 else "the convolution"
 
     def _render_pixel(self, *_) -> None:
         """Spell out one output pixel of the open channel (conv_step on the network's own weights)."""
@@ -403,6 +424,11 @@ class PhotoLesson(Lesson):
             self.pixel_numbers = None
             return self.detail_view.show_pixel_outside(row, col, height, width)
         channel = info["channel"]
+        if "body" in info:  # a shortcut's sum
+            model_value = float(info["stage"].values[channel, row, col])
+            self.pixel_numbers = {"row": row, "col": col, "sum": float(info["sum"][row, col]),
+                                  "relu": float(info["relu"][row, col]), "network": model_value}
+            return self.detail_view.show_sum_pixel(row, col, info, info["body_name"], model_value)
         step = conv_step(info["input"], info["weights"][channel], info["biases"][channel], row, col,
                          padding=info["padding"])
         relu = max(step.value, 0.0) if info["stage"].relu else None
