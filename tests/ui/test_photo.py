@@ -138,26 +138,36 @@ def test_classifies_and_shows_every_layer(lesson):
     assert crop.rect().left() == pytest.approx(75 * scale)
 
 
-@pytest.mark.parametrize("key, channel, pixels", [("conv1", 3, [(0, 0), (16, 20), (31, 31)]),
-                                                  ("conv2", 17, [(5, 9), (31, 0)]),
-                                                  ("conv4", 40, [(7, 7), (0, 15)]),
-                                                  ("conv5", 70, [(3, 4), (7, 7)])])
-def test_channel_detail_numbers_equal_the_model(qtbot, lesson, key, channel, pixels):
+@pytest.mark.parametrize("position, channel, pixels", [(0, 3, [(0, 0), (0.52, 0.65), (1, 1)]),
+                                                       (1, 17, [(0.16, 0.29), (1, 0)]),
+                                                       (-2, 40, [(1, 1), (0, 1)]),
+                                                       (-1, 70, [(0.43, 0.57), (1, 1)])])
+def test_channel_detail_numbers_equal_the_model(qtbot, lesson, position, channel, pixels):
+    """The first, second and last two conv layers of the bundled network (a channel number past a layer's
+    count wraps around; pixels are fractions of the map's size)."""
+    key = [s.key for s in lesson.shown["stages"] if s.key.startswith("conv")][position]
+    channel %= lesson.stage(key).values.shape[0]
     open_channel(qtbot, lesson, key, channel)
     stage = lesson.detail["stage"]
     np.testing.assert_allclose(lesson.detail["relu"], stage.values[channel], atol=1e-4)
     assert f"channel {channel}" in lesson.detail_view.header.text()
     centre = tuple(d // 2 for d in stage.values.shape[1:])  # no pixel chosen: the centre is spelled out
     assert (lesson.pixel_numbers["row"], lesson.pixel_numbers["col"]) == centre
-    for row, col in pixels:
+    height, width = stage.values.shape[1:]
+    for fy, fx in pixels:
+        row, col = round(fy * (height - 1)), round(fx * (width - 1))
         lesson.state.select_pixel(row, col)
         numbers = lesson.pixel_numbers
         assert (numbers["row"], numbers["col"]) == (row, col)
-        assert numbers["relu"] == pytest.approx(float(stage.values[channel, row, col]), abs=1e-4)
         step = numbers["step"]
         assert step.value == pytest.approx(step.channel_sums.sum() + step.bias)
+        # a ReLU after the convolution, or (the last of a residual block) none: its sum plus bias is the output
+        assert (numbers["relu"] if stage.relu else step.value) == pytest.approx(
+            float(stage.values[channel, row, col]), abs=1e-4)
+        assert (numbers["relu"] is None) == (not stage.relu)
         text = lesson.detail_view.pixel_text.text()
-        assert f"Pixel ({row}, {col})" in text and "The network's own activation" in text
+        assert f"Pixel ({row}, {col})" in text
+        assert f"The network's own {'activation' if stage.relu else 'output'}" in text
 
 
 def test_layer_rows_and_kernel_patches_come_from_the_loaded_network(qtbot, monkeypatch):
@@ -286,12 +296,14 @@ def test_pooling_layers_and_impossible_selections_are_explained(qtbot, lesson):
     opened = lesson.state.selection  # the channel opened by default
     click_item(qtbot, lesson.overview, maps.image, 1.5, 1.5)
     assert lesson.state.selection == opened and "no kernels" in messages[-1]
-    lesson.state.select_channel("conv9", 0)
+    lesson.state.select_channel("conv99", 0)
     qtbot.waitUntil(lambda: not lesson.is_busy(), timeout=SETTLE_MS)
-    assert "no layer conv9" in lesson.detail_view.header.text() and lesson.detail is None
+    assert "no layer conv99" in lesson.detail_view.header.text() and lesson.detail is None
     lesson.state.select_channel("conv1", 500)
     assert "there is no channel 500" in lesson.detail_view.header.text()
-    open_channel(qtbot, lesson, "conv5", 1)  # 8×8 maps
+    last = [s.key for s in lesson.shown["stages"] if s.key.startswith("conv")][-1]
+    assert lesson.stage(last).values.shape[1:] == (8, 8)
+    open_channel(qtbot, lesson, last, 1)  # 8×8 maps
     lesson.state.select_pixel(20, 3)
     assert "outside this 8×8 map" in lesson.detail_view.pixel_text.text() and lesson.pixel_numbers is None
 
@@ -546,9 +558,15 @@ def test_every_conv_and_pool_layer_is_tiled_at_one_readable_size(qtbot, lesson, 
         return len(seen) > 2 and seen[-1] == seen[-2] == seen[-3]
 
     qtbot.waitUntil(laid_out, timeout=5000)
-    tiles = seen[-1]
-    assert max(tiles) <= 1.1 * min(tiles), dict(zip(spatial, tiles))  # (the views' 2 % padding aside)
-    assert min(tiles) >= (16 if size[1] >= 850 else 10), dict(zip(spatial, tiles))
-    # Every row fits the overview: nothing below its bottom edge.
+    tiles, tile = seen[-1], lesson.overview.tile
+    # one tile size for every layer: a map and the gap after it (a whole map pixel, which makes the pitch of
+    # 4×4 maps in a single line up to a quarter wider than the tile) (the views' 2 % padding aside)
+    assert all(0.95 * tile <= pitch <= 1.27 * tile for pitch in tiles), (tile, list(zip(spatial, tiles)))
+    assert tile >= photo_view.MIN_TILE  # readable: a deep network's rows scroll rather than shrink below it
+    # Every row fits the overview: nothing below its bottom edge; what the scroll area does not show, it scrolls to.
     bottom = max(lesson.overview.maps(key).view.sceneBoundingRect().bottom() for key in lesson.overview.keys())
     assert bottom <= lesson.overview.viewport().height()
+    scroll = lesson.overview_scroll
+    taller = lesson.overview.height() > scroll.viewport().height()
+    assert scroll.verticalScrollBar().maximum() == (lesson.overview.height() - scroll.viewport().height() if taller
+                                                    else 0)

@@ -53,6 +53,10 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
     widget, so a layer of 88 small maps is as readable as one of 24 large ones. Rows with
     their own column count (a vector as one strip) keep it and take a thin strip's height.
 
+    With :attr:`min_tile` set, the widget asks for the height its rows need at that tile size
+    (its minimum height) instead of shrinking the tiles below it: a deep network's rows then
+    stay readable in a scroll area around the widget.
+
     Signals
     -------
     channel_clicked(str, int)
@@ -77,6 +81,8 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
         self._fitted: tuple | None = None  # what the last fit was made for (sizes and shapes, not values)
         self._marked: tuple[str | None, int] = (None, 0)
         self.tile = 0
+        #: Smallest tile side (screen pixels) before the widget grows taller instead; 0: always fit.
+        self.min_tile = 0
         self.ci.setContentsMargins(*(self.MARGIN,) * 4)
         self.ci.layout.setVerticalSpacing(self.SPACING)
 
@@ -146,11 +152,19 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
         titles = sum(title_heights)
         fixed = {layer.key: self._strip_height(layer, width) for layer in layers if layer.columns is not None}
         tiled = [(layer.key, _as_maps(layer.values).shape[0]) for layer in layers if layer.columns is None]
-        room = height - titles - sum(fixed.values()) - self.SPACING * (2 * len(layers) - 1)
+        other = titles + sum(fixed.values()) + self.SPACING * (2 * len(layers) - 1)
+        if self.min_tile:
+            needed = other + sum(_lines(count, width, self.min_tile) * self.min_tile for _, count in tiled)
+            needed += 2 * self.MARGIN + 4
+            if self.minimumHeight() != needed:
+                self.setMinimumHeight(needed)  # a scroll area around the widget gives it this height
+            height = max(height, needed - 2 * self.MARGIN - 4)
+        room = height - other
         low, high = self.TILE_RANGE
+        low = max(low, self.min_tile)
         tile = low
         for side in range(min(high, max(low, width)), low - 1, -1):
-            if sum(math.ceil(count / min(count, max(1, width // side))) * side for _, count in tiled) <= room:
+            if sum(_lines(count, width, side) * side for _, count in tiled) <= room:
                 tile = side
                 break
         self.tile = tile
@@ -161,7 +175,7 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
                 layout.setRowFixedHeight(2 * row + 1, fixed[layer.key])
                 continue
             count = _as_maps(layer.values).shape[0]
-            rows = math.ceil(count / min(count, max(1, width // tile)))
+            rows = _lines(count, width, tile)
             columns = math.ceil(count / rows)  # as many maps on every line (48 in two lines of 24, not 40 and 8)
             layout.setRowFixedHeight(2 * row + 1, rows * tile)
             view = self._views[layer.key]
@@ -188,6 +202,11 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
                 view.mark(channel, 0, 0, *view.values.shape[1:])
             else:
                 view.mark(None)
+
+
+def _lines(count: int, width: int, side: int) -> int:
+    """Lines of tiles ``count`` maps take at ``side`` pixels a tile in ``width`` pixels."""
+    return math.ceil(count / min(count, max(1, width // side)))
 
 
 @contextmanager

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from ....core import conv_step, format_number
 from ....models import CIFAR10_CLASSES
@@ -36,6 +37,8 @@ from .state import EXAMPLE_LIMIT, PAGES, TABS, PhotoState
 SOURCE_TEXT = {"image": "Current image (File ▸ Open, drop, or samples)", "cifar": "CIFAR-10 validation photo"}
 TERMS = {"feature maps": "conv", "max-pooling": "pool", "average-pooling": "pool", "flatten": "flatten",
          "output": "dense → softmax", "residual sum": "sum"}
+#: Smallest side (screen pixels) of a channel's tile under "Every layer"; below it the list scrolls.
+MIN_TILE = 16
 PICK_A_CHANNEL = ("Click a channel of a conv layer (or of a shortcut's sum) under <i>Every layer</i>, or one of "
                   "the kernel patches, to see how it is computed.")
 
@@ -140,12 +143,18 @@ class PhotoLesson(Lesson):
         # Right: every channel of every layer, and one channel in detail.
         self.overview = LayerMapsOverview()
         self.overview.setObjectName("photoOverview")
+        self.overview.min_tile = MIN_TILE  # a deep network's rows scroll rather than shrink below it
+        self.overview_scroll = QScrollArea(objectName="photoOverviewScroll", widgetResizable=True)
+        self.overview_scroll.setWidget(self.overview)
+        self.overview_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.overview_scroll.setFrameShape(QFrame.Shape.NoFrame)
         overview_page = QWidget()
         overview_layout = QVBoxLayout(overview_page)
         overview_layout.setContentsMargins(0, 0, 0, 0)
         overview_layout.addWidget(QLabel("Each small square is one channel (colour = activation, dark = 0). Click a "
-                                         "channel of a conv layer to see how it is computed.", wordWrap=True))
-        overview_layout.addWidget(self.overview, 1)
+                                         "channel of a conv layer (or of a shortcut's sum) to see how it is computed.",
+                                         wordWrap=True))
+        overview_layout.addWidget(self.overview_scroll, 1)
         self.detail_view = ChannelSumsView()
         self.tabs = QTabWidget(objectName="photoTabs")
         self.tabs.addTab(overview_page, TABS[0])
