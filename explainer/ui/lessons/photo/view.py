@@ -333,7 +333,9 @@ class PhotoLesson(BundledChannelDetail, Lesson):
 
     # ================================================================ lifecycle
     def is_busy(self) -> bool:
-        return super().is_busy() or self.lab.is_busy()
+        """Work still running, or rows of a new network's layers still being added to either layer list."""
+        return (super().is_busy() or self.lab.is_busy() or self.overview.building
+                or self.user_model.overview.building)
 
     def shutdown(self) -> None:
         super().shutdown()
