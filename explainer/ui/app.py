@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import pathlib
 import sys
 
@@ -29,13 +28,12 @@ from PySide6.QtWidgets import (
 from .. import __version__, io
 from .animation import export_animation
 from .errors import show_error
-from . import sessions
 from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info
 from .sessions import SESSION_FORMAT, SESSION_SUFFIX, SESSION_VERSION  # noqa: F401 (re-exported)
 from .lessons.base import Lesson
+from .session_files import SessionFiles
 from .state import AppState, Commands
 from .user_model import MODEL_SUFFIXES, PICKLE_SUFFIXES
-from .widgets.drawing_pad import render_strokes
 from .widgets.qimage import array_to_pixmap
 from .workers import LatestOnlyRunner, WorkResult
 
@@ -86,7 +84,7 @@ class LessonStack(QStackedWidget):
         return False  # the window gives the lesson its height; no page sizes it by its width
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SessionFiles, QMainWindow):
     """ConvLens' main window.
 
     Signals
@@ -315,9 +313,13 @@ class MainWindow(QMainWindow):
         explains why (status bar, and a dialog unless ``show_dialog`` is False).
         """
         name = pathlib.Path(path).name
-        self._show_load_dialogs = show_dialog
-        self._loader.submit(_load_for_window, str(path), context=(name, str(pathlib.Path(path).resolve())))
+        self._load_in_background(str(path), name, str(pathlib.Path(path).resolve()), show_dialog)
         self.statusBar().showMessage(f"Opening {name}…")
+
+    def _load_in_background(self, source, name: str, path: str, show_dialog: bool) -> None:
+        """Read ``source`` (a path, or PNG bytes from a session) in a worker; :meth:`_on_loader_finished` shows it."""
+        self._show_load_dialogs = show_dialog
+        self._loader.submit(_load_for_window, source, context=(name, path))
 
     def _on_loader_finished(self, result: WorkResult) -> None:
         name, path = result.context
@@ -422,136 +424,6 @@ class MainWindow(QMainWindow):
 
     def _on_commands_message_posted(self, text: str, timeout_ms: int) -> None:
         self.statusBar().showMessage(text, timeout_ms)
-
-    # -- sessions ------------------------------------------------------------
-    def session(self) -> dict:
-        """Everything needed to put a window back as it is now, as JSON-serialisable data.
-
-        The current lesson, the current image (its path, plus the pixels as an
-        embedded PNG when it is not a file on disk), the drawing as strokes, and
-        every built lesson's state.
-        """
-        state = self.app_state
-        image = None
-        if state.image is not None:
-            path = state.image_path
-            image = {"name": state.image_name, "path": path, "png": None}
-            if not path or not pathlib.Path(path).is_file():
-                image["png"] = base64.b64encode(sessions.png_bytes(state.image)).decode("ascii")
-        return {
-            "format": sessions.SESSION_FORMAT,
-            "version": sessions.SESSION_VERSION,
-            "lesson": self._current or LESSON_IDS[0],
-            "image": image,
-            "drawing": state.to_dict(),
-            "digit_model": state.digit_model_name,
-            "model": self.user_model.session_entry(),
-            "lessons": {lesson_id: lesson.state.to_dict() for lesson_id, lesson in self._lessons.items()},
-        }
-
-    def restore_session(self, data) -> list[str]:
-        """Put the window in the state ``data`` describes (from :meth:`session`).
-
-        Everything is validated first: a malformed session raises ``ValueError``
-        and changes nothing. Returns notes for the user (an image that is no
-        longer there, a digit model that sessions do not carry).
-        """
-        checked = sessions.check_session(data)
-        notes = []
-        before_drawing = self.app_state.to_dict()
-        before = {lesson_id: lesson.state.to_dict() for lesson_id, lesson in self._lessons.items()}
-        try:
-            app = checked["app"]
-            strokes, background = app.drawing_strokes, app.drawing_background
-            rendered = render_strokes(strokes, background) if strokes or background is not None else None
-            self.app_state.set_drawing(rendered, strokes, background)
-            for lesson_id, saved in checked["lessons"].items():
-                lesson = self._lessons.get(lesson_id) or self._build_lesson(lesson_id)
-                lesson.apply_state(saved)
-        except Exception as exc:  # noqa: BLE001 (a view refused a value: put everything back, then explain)
-            self._put_back(before_drawing, before)
-            raise ValueError(f"the session could not be applied ({type(exc).__name__}: {exc}); "
-                             "everything was put back as it was") from exc
-        self.show_lesson(checked["lesson"])
-        image = checked["image"]
-        if image is not None:
-            path = image["path"]
-            if path and pathlib.Path(path).is_file():
-                self.open_image(path, show_dialog=False)
-            elif checked["png"] is not None:
-                self._show_load_dialogs = False
-                self._loader.submit(_load_for_window, checked["png"],
-                                    context=(image["name"] or "session image", ""))
-            else:
-                notes.append(f"Its image {path} is no longer there, so the current image is kept.")
-        notes += self.user_model.restore(checked["model"], show_dialogs=False)
-        if checked["digit_model"] not in (None, self.app_state.digit_model_name):
-            notes.append(f"It was saved while using {checked['digit_model']}; sessions do not hold trained "
-                         "models (save one with Architecture & training ▸ Save), so "
-                         f"{self.app_state.digit_model_name} is used.")
-        return notes
-
-    def _put_back(self, drawing: dict, states: dict) -> None:
-        app = AppState.from_dict(drawing)
-        strokes, background = app.drawing_strokes, app.drawing_background
-        rendered = render_strokes(strokes, background) if strokes or background is not None else None
-        self.app_state.set_drawing(rendered, strokes, background)
-        for lesson_id, saved in states.items():
-            state = self._lessons[lesson_id].state
-            state.update_from(type(state).from_dict(saved))
-
-    def save_session(self, path) -> pathlib.Path:
-        """Write :meth:`session` to ``path`` atomically: a crash mid-save leaves any old file whole.
-
-        The JSON goes to a temporary file in the same folder, which is flushed
-        and synced to disk, then renamed over ``path`` in one step.
-        """
-        return sessions.write_session(path, self.session())
-
-    def load_session(self, path) -> list[str]:
-        """Read a session file and restore it.
-
-        Raises
-        ------
-        ValueError
-            With a plain sentence for an empty, truncated, non-JSON, wrong-version or
-            malformed file; the window is then unchanged.
-        """
-        return self.restore_session(sessions.read_session(path))
-
-    def open_session(self, path, show_dialog: bool = True) -> bool:
-        """:meth:`load_session` for the user: a refused file is explained, not raised."""
-        name = pathlib.Path(path).name
-        try:
-            notes = self.load_session(path)
-        except ValueError as exc:
-            message = f"Could not open the session {name}: {exc}"
-            self.statusBar().showMessage(message + " Nothing was changed.", 12000)
-            if show_dialog:
-                show_error(self, "Could not open the session", message, next_step="Nothing was changed.")
-            return False
-        self.statusBar().showMessage(" ".join([f"Opened the session {name}."] + notes), 15000 if notes else 6000)
-        return True
-
-    def _on_save_session_triggered(self) -> None:
-        suggested = f"{self._current or 'convlens'}{SESSION_SUFFIX}"
-        path, _ = QFileDialog.getSaveFileName(self, "Save session", suggested, f"ConvLens session (*{SESSION_SUFFIX})")
-        if not path:
-            return
-        if not path.lower().endswith(SESSION_SUFFIX):
-            path += SESSION_SUFFIX
-        try:
-            self.save_session(path)
-        except (OSError, TypeError, ValueError) as exc:
-            show_error(self, "Could not save the session", f"Could not write {path}: {exc}",
-                       next_step="Check that the folder exists and is writable; any older file there is unchanged.")
-            return
-        self.statusBar().showMessage(f"Saved the session to {path}", 6000)
-
-    def _on_open_session_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open session", "", f"ConvLens session (*{SESSION_SUFFIX})")
-        if path:
-            self.open_session(path)
 
     def _build_lesson(self, lesson_id: str) -> Lesson:
         widget = create_lesson(lesson_id, self.app_state, self.commands, self.stack)
