@@ -45,7 +45,8 @@ class ResidualBlock(nn.Module):
 
 
 class PhotoCNN(nn.Module):
-    """VGG-style CIFAR-10 classifier.
+    """CIFAR-10 classifier in stages: 3×3 convolutions (VGG-style), optionally followed by residual blocks,
+    then 2×2 max pooling; global average pooling and one dense layer at the end.
 
     Parameters
     ----------
