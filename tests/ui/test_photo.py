@@ -474,6 +474,8 @@ def test_state_round_trip():
     for name in ("source", "example", "selection", "pixel", "tab"):
         assert getattr(again, name) == getattr(state, name)
     assert again.selection == ("conv2", 5) and again.pixel == (3, 4) and again.source == "cifar"
+    state.select_channel("add3", 7)  # a residual block's sum opens too, and is saved
+    assert State.from_dict(state.to_dict()).selection == ("add3", 7)
 
 
 @pytest.mark.parametrize("bad, words", [
@@ -482,6 +484,7 @@ def test_state_round_trip():
     ({"example": -1}, "CIFAR-10 photo number"),
     ({"example": "seven"}, "whole number"),
     ({"selection": ["pool1", 2]}, "convolution"),
+    ({"selection": ["add0", 2]}, "shortcut's sum"),
     ({"selection": ["conv1", -3]}, "0 or more"),
     ({"selection": ["conv1", 2], "pixel": [-1, 4]}, "0 or more"),
     ({"selection": None, "pixel": [1, 4]}, "no channel"),

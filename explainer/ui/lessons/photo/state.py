@@ -34,7 +34,8 @@ class PhotoState(StateModel):
     example : int
         The CIFAR-10 photo shown when ``source`` is "cifar" (0 .. EXAMPLE_LIMIT - 1).
     selection : (layer key, channel) or None
-        The conv channel opened in the channel detail, e.g. ``("conv2", 17)``.
+        The channel opened in the channel detail: of a convolution, e.g. ``("conv2", 17)``, or of a
+        residual block's sum, e.g. ``("add1", 3)``.
     pixel : (row, col) or None
         The output pixel whose numbers are spelled out; None means the centre of the map.
     tab : int
@@ -63,9 +64,9 @@ class PhotoState(StateModel):
         self.lab.validate()
         if self.selection is not None:
             key, channel = self.selection
-            if not re.fullmatch(r"conv[1-9][0-9]*", key):
-                raise ValueError(f"the selected layer must be a convolution such as conv1, got {key!r} "
-                                 "(pooling and dense layers have no kernels to open)")
+            if not re.fullmatch(r"(conv|add)[1-9][0-9]*", key):
+                raise ValueError(f"the selected layer must be a convolution such as conv1 or a shortcut's sum such "
+                                 f"as add1, got {key!r} (pooling and dense layers have nothing to open)")
             if channel < 0:
                 raise ValueError(f"the selected channel must be 0 or more, got {channel}")
         if self.pixel is not None:
@@ -82,7 +83,8 @@ class PhotoState(StateModel):
         self.source = "cifar"
 
     def select_channel(self, key: str, channel: int) -> None:
-        """Open ``channel`` of conv layer ``key``; the pixel goes back to the centre of the new map."""
+        """Open ``channel`` of layer ``key`` (a convolution or a shortcut's sum); the pixel goes back to the
+        centre of the new map."""
         selection = (str(key), int(channel))
         if selection != self.selection:
             self.pixel = None
