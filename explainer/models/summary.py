@@ -100,6 +100,7 @@ def _graph_inputs(model: nn.Module) -> tuple[dict[str, list[str]], list[str]]:
     except Exception:  # untraceable models (data-dependent control flow): assume a chain
         return {}, []
     producers: dict[str, str] = {}  # fx node name -> row name of the layer that produced it
+    from_input: set[str] = set()  # fx nodes computed from the model's input and constants alone
     inputs: dict[str, list[str]] = {}
     order: list[str] = []
     for node in graph.nodes:
@@ -108,9 +109,15 @@ def _graph_inputs(model: nn.Module) -> tuple[dict[str, list[str]], list[str]]:
             producers[node.name] = node.target
             inputs[node.target] = sources
             order.append(node.target)
-        elif node.op in ("call_function", "call_method") and len(sources) > 1:
-            # two layers' outputs meet (a skip connection's add); an op on one layer's output and a constant
-            # or the input (a normalisation's ``(x - mean) / std``) is no layer of its own
+        elif node.op == "placeholder":
+            from_input.add(node.name)
+        elif node.op in ("call_function", "call_method") and not sources and any(
+                a.name in from_input for a in node.all_input_nodes):
+            from_input.add(node.name)  # the input prepared, e.g. normalised: still the input, no layer
+        elif node.op in ("call_function", "call_method") and len(sources) + any(
+                a.name in from_input for a in node.all_input_nodes) > 1:
+            # two tensors the network computed or was given meet (a skip connection's add, also from the input
+            # itself); an op on one of them and a constant (a normalisation's ``(x - mean) / std``) is no layer
             name = f"{getattr(node.target, '__name__', str(node.target))} ({node.name})"
             producers[node.name] = name
             inputs[name] = sources

@@ -189,12 +189,13 @@ class Stage:
     Attributes
     ----------
     key : str
-        Short id, e.g. ``"conv1"``, ``"pool2"``, ``"dense1"``, ``"output"``.
+        Short id, e.g. ``"conv1"``, ``"pool2"``, ``"add1"`` (a residual block's sum), ``"dense1"``,
+        ``"output"``.
     title : str
         E.g. ``"conv1 · 5×5 convolution + ReLU"``.
     term : str
         The lecture's word: ``"feature maps"``, ``"max-pooling"``, ``"flatten"``,
-        ``"fully connected"``, ``"output"``.
+        ``"fully connected"``, ``"output"``; ``"residual sum"`` for a shortcut's sum.
     values : ndarray
         ``(C, H, W)`` for maps, ``(n,)`` for vectors (batch dimension removed).
     shape : tuple of int
@@ -234,8 +235,8 @@ class Stage:
 def stages(model: nn.Module, x: torch.Tensor) -> tuple[list[Stage], torch.Tensor]:
     """Group a sequential CNN's layers the way the lecture talks about them.
 
-    A convolution or linear layer absorbs the batch norm and ReLU right after it, a
-    shortcut's sum the ReLU after it; dropout is skipped (it does nothing at
+    A convolution absorbs the batch norm and the ReLU right after it, a linear layer
+    and a shortcut's sum the ReLU after them; dropout is skipped (it does nothing at
     inference). ``x`` must hold one example.
 
     Returns

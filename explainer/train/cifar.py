@@ -18,7 +18,9 @@ import torch
 
 from . import add_averaging_options, check_averaging_options
 from ..models import save_weights, weights_path
+from ..models.config import check_config, check_size
 from ..models.photo import PhotoCNN
+from ..models.weights import ModelLoadError
 from ..data.readers import load_cifar10, split_train_val
 from ..models.loop import fit
 
@@ -94,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.residual) != len(args.widths) or min(args.residual) < 0:
         parser.error(f"--residual needs one count (0 or more) per stage: {len(args.widths)} widths, "
                      f"{len(args.residual)} counts")
+    try:  # the layout a weights file may hold (what the app opens), checked before hours of training
+        check_size(PhotoCNN, check_config("cifar10", {"widths": args.widths, "convs": args.convs,
+                                                      "residual": args.residual}))
+    except ModelLoadError as exc:
+        parser.error(f"the app could not open a network of this layout: {exc}")
 
     torch.manual_seed(args.seed)
     images, labels = load_cifar10("train", args.data)

@@ -133,6 +133,11 @@ def test_training_command_checks_the_layout_before_loading_data(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--widths", "8", "16", "--residual", "1", "--data", "/nonexistent"])
     assert stop.value.code == 2 and "--residual needs one count" in capsys.readouterr().err
+    for bad, words in ((["--residual", "4", "0"], "residual[0] must be between 0 and 3"),
+                       (["--convs", "5", "1"], "convs[0] must be between 1 and 4")):
+        with pytest.raises(SystemExit) as stop:
+            main(["--widths", "8", "16", *bad, "--data", "/nonexistent"])
+        assert stop.value.code == 2 and words in capsys.readouterr().err
 
 
 def test_training_command_keeps_and_checkpoints_the_averaged_network(tmp_path, monkeypatch):
@@ -206,3 +211,25 @@ def test_summary_lists_layers_and_shortcut_joins_not_the_input_normalisation():
     assert [(row.name, row.kind, sorted(row.inputs)) for row in joins] == [
         ("features.3.add", "merge", ["features.2", "features.3.body.4"])]
     assert sum(row.params for row in rows) == sum(p.numel() for p in PhotoCNN((4, 8), (1, 1), (1, 0)).parameters())
+
+
+def test_summary_keeps_a_skip_from_the_network_input():
+    """``b(a(x)) + x``: the add joins a layer's output and the input, so it is a row; ``x - mean`` is not."""
+    import torch
+    from torch import nn
+
+    from explainer.models.summary import summarize
+
+    class Skip(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mean", torch.zeros(1, 3, 1, 1))
+            self.a, self.b = nn.Conv2d(3, 3, 3, padding=1), nn.ReLU()
+
+        def forward(self, x):
+            x = x - self.mean
+            return self.b(self.a(x)) + x
+
+    rows = summarize(Skip(), (1, 3, 8, 8))
+    assert [row.kind for row in rows] == ["conv", "activation", "merge"]
+    assert rows[-1].inputs == ["b"] and rows[-1].output_shape == (1, 3, 8, 8)

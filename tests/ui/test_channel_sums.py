@@ -45,3 +45,22 @@ def test_a_shortcut_sum_empties_the_kernel_panels_and_a_breakdown_names_them_aga
     view.show_breakdown({"input": x, "kernel": np.ones((2, 3, 3)), "responses": x, "sum": x[0], "pre": x[0],
                          "relu": x[0]}, "a channel")
     assert view.titles["sum"].text == "sum of the responses" and view.titles["kernel"].text.startswith("its kernel")
+
+
+def test_an_output_without_relu_keeps_its_signed_colours_when_drawn_later(qtbot):
+    """A breakdown given while the view is hidden (another tab) is drawn when shown: as it was asked for."""
+    view = ChannelSumsView()
+    qtbot.addWidget(view)  # not shown yet
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 6, 6))
+    out = x[0] - 1.0  # mostly negative: no ReLU after this convolution
+    view.show_breakdown({"input": x, "kernel": rng.standard_normal((2, 3, 3)), "responses": x, "sum": out,
+                         "pre": out, "relu": out, "rectified": False}, "a convolution without ReLU")
+    view.resize(600, 600)
+    view.show()
+    qtbot.waitUntil(lambda: view.views["relu"].values is not None)
+    low, high = view.views["relu"].image.getLevels()
+    assert low == -high < 0 and view.views["relu"].values.min() < 0
+    view.show_breakdown({"input": x, "kernel": rng.standard_normal((2, 3, 3)), "responses": x, "sum": out,
+                         "pre": out, "relu": np.maximum(out, 0), "rectified": True}, "with ReLU")
+    assert float(view.views["relu"].image.getLevels()[0]) == 0.0

@@ -343,3 +343,28 @@ def test_the_photo_lab_reads_the_current_image_and_a_cifar_photo(qtbot):
         assert len(xs) == 17 and "CIFAR-10 network" in lab.sweep.note.text()
     finally:
         lesson.shutdown()
+
+
+def test_a_residual_photo_network_shows_each_blocks_sum_not_the_convolutions_inside(qtbot, monkeypatch):
+    """A residual block hands on its sum: the lab shows that row, so a deep network's rows keep their height."""
+    import torch
+
+    from explainer.models.photo import PhotoCNN
+    from explainer.ui.widgets import invariance_work
+
+    torch.manual_seed(0)
+    residual = PhotoCNN((8, 12), (1, 1), (2, 1)).eval()
+    monkeypatch.setattr(invariance_work, "load_model", lambda name: residual)
+    app_state = AppState()
+    app_state.set_image(io.load_image(io.sample_images()["chelsea"]), "chelsea.jpg")
+    lesson = build(qtbot, create_photo, app_state)
+    try:
+        click_tab(qtbot, lesson.page_tabs, "Invariance lab")
+        lab = lesson.lab
+        qtbot.waitUntil(lambda: lab.reading is not None and lab.reading.probabilities is not None
+                        and not lesson.is_busy(), timeout=TIMEOUT)
+        # conv1, block (conv2, conv3) → add1, block (conv4, conv5) → add2, pool; conv6, block (conv7, conv8) → add3
+        assert lab.layers.keys() == ["conv1", "add1", "add2", "conv6", "add3", "output"]
+        assert "shortcut" in lab.layers.titles["add1"].text
+    finally:
+        lesson.shutdown()

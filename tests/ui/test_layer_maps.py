@@ -46,7 +46,7 @@ def test_a_new_network_while_rows_are_still_coming_replaces_them(qtbot):
     assert overview.building
     with qtbot.waitSignal(overview.rows_built, timeout=10000):
         overview.set_layers(rows("new", per_turn + 2, channels=2))
-    qtbot.wait(50)  # batches queued for the old list must not add anything
+    qtbot.wait(50)  # the batches queued for the old list stop: the new list's rows are all there, once each
     assert overview.keys() == [f"new{i}" for i in range(per_turn + 2)] and not overview.building
     assert overview.maps(f"new{per_turn + 1}").values.shape == (2, 5, 5)
 
@@ -59,3 +59,14 @@ def test_a_short_list_is_built_at_once(qtbot):
     with qtbot.assertNotEmitted(overview.rows_built, wait=50):  # the same layers again: nothing is rebuilt
         overview.set_layers(rows("s", 2, value=7.0))
     assert overview.maps("s1").values[0, 0, 0] == 8
+
+
+def test_with_a_minimum_tile_the_list_asks_for_room_and_gives_it_back_when_emptied(qtbot):
+    overview = make(qtbot)
+    overview.min_tile = 16
+    with qtbot.waitSignal(overview.rows_built, timeout=10000):
+        overview.set_layers(rows("m", 30, channels=40))
+    qtbot.waitUntil(lambda: overview.minimumHeight() > 600)  # 30 rows of 16-pixel tiles: taller than the page
+    assert overview.tile >= 16
+    overview.set_layers([])
+    assert overview.minimumHeight() == 0 and overview.keys() == []

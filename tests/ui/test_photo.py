@@ -197,6 +197,10 @@ def test_a_residual_network_shows_its_shortcut_sums_and_the_conv_before_each_has
     assert keys.index("conv2") < keys.index("conv3") < keys.index("add1") < keys.index("pool1")
     assert "shortcut" in lesson.overview.title("add1") and "ReLU" in lesson.overview.title("add1")
     assert "ReLU" not in lesson.overview.title("conv3")
+    # its maps have both signs: a colour scale around 0 (a ReLU'd layer's starts at 0)
+    low, high = lesson.overview.maps("conv3").image.getLevels()
+    assert low == -high < 0 and float(lesson.overview.maps("conv2").image.getLevels()[0]) == 0.0
+    assert lesson.overview.maps("conv3").image.getColorMap().name != lesson.overview.maps("conv2").image.getColorMap().name
     stage = lesson.stage("conv3")  # the block's second convolution: batch norm, then the sum, not a ReLU
     channel, row, col = (int(i[0]) for i in np.nonzero(stage.values < 0))
     open_channel(qtbot, lesson, "conv3", channel)
@@ -295,7 +299,7 @@ def test_pooling_layers_and_impossible_selections_are_explained(qtbot, lesson):
     maps = lesson.overview.maps("pool1")
     opened = lesson.state.selection  # the channel opened by default
     click_item(qtbot, lesson.overview, maps.image, 1.5, 1.5)
-    assert lesson.state.selection == opened and "no kernels" in messages[-1]
+    assert lesson.state.selection == opened and "nothing to open" in messages[-1]
     lesson.state.select_channel("conv99", 0)
     qtbot.waitUntil(lambda: not lesson.is_busy(), timeout=SETTLE_MS)
     assert "no layer conv99" in lesson.detail_view.header.text() and lesson.detail is None

@@ -1,5 +1,7 @@
 """How one conv channel is computed: the input channels it reads, its kernel slices,
-each slice's response, their sum, plus bias, then ReLU; click a pixel for its numbers.
+each slice's response, their sum, plus bias, then ReLU (or none, for a convolution
+without one); click a pixel for its numbers. Also one channel of a residual block's
+sum: the block's last convolution plus the block's input, then ReLU.
 
 The widget shows a breakdown it is given (see ``channel_breakdown`` in the
 photo lesson's analysis); it computes nothing and keeps no lesson data.
@@ -24,6 +26,10 @@ _STACKED = (("input", ACTIVATION_CMAP, "input channels it reads"),
 _SIDE_BY_SIDE = (("sum", SIGNED_CMAP, "sum of the responses"),
                  ("pre", SIGNED_CMAP, "+ bias"),
                  ("relu", ACTIVATION_CMAP, "ReLU = the channel (click a pixel)"))
+
+
+#: Qt's "no maximum" for a layout row's height.
+_UNLIMITED = 16_777_215
 
 
 def _limit(values: np.ndarray, q: float | None = None) -> float:
@@ -77,6 +83,7 @@ class ChannelSumsView(QWidget):
             self.graphics.addItem(self.views[key].view, row=7, col=col)
             self.views[key].cell_clicked.connect(lambda _c, r, q: self.pixel_clicked.emit(r, q))
         self.graphics.ci.layout.setRowStretchFactor(7, 4)
+        self.graphics.ci.layout.setRowMaximumHeight(6, 26)  # the titles stay on their maps
         for col in range(3):
             self.graphics.ci.layout.setColumnStretchFactor(col, 1)
         self._pending: dict | None = None  # a breakdown whose maps wait for the view to be shown
@@ -101,6 +108,7 @@ class ChannelSumsView(QWidget):
         self.header.setText(header)
         for key, _cmap, title in _STACKED + _SIDE_BY_SIDE:  # a shortcut's sum may have renamed them
             self.titles[key].setText(title)
+        self._show_stacked_rows(True)
         self.titles["input"].setText(f"input channels it reads ({np.shape(info['input'])[0]})")
         self._pending = info
         if self.isVisible():
@@ -141,6 +149,7 @@ class ChannelSumsView(QWidget):
         for key in ("input", "kernel", "responses"):
             self.views[key].clear()
             self.titles[key].setText("")
+        self._show_stacked_rows(False)  # no kernels: the three maps take the whole view
         self.set_titles(sum=f"{body_name}'s output", pre="+ the block's input (shortcut)",
                         relu="ReLU of the sum = the channel")
         limit = _limit(np.stack([info["body"], info["shortcut"], info["sum"]]))
@@ -148,6 +157,16 @@ class ChannelSumsView(QWidget):
             self.views[key].set_maps(np.asarray(values)[None], (-limit, limit))
         self.views["relu"].image.setColorMap(colormap(ACTIVATION_CMAP))
         self.views["relu"].set_maps(np.asarray(info["relu"])[None], (0.0, limit))
+
+    def _show_stacked_rows(self, shown: bool) -> None:
+        """Show or fold away the input, kernel and response rows (a shortcut's sum has none of them)."""
+        layout = self.graphics.ci.layout
+        for row, (key, _cmap, _title) in enumerate(_STACKED):
+            self.titles[key].setVisible(shown)
+            self.views[key].view.setVisible(shown)
+            for grid_row in (2 * row, 2 * row + 1):
+                layout.setRowMaximumHeight(grid_row, _UNLIMITED if shown else 0)
+                layout.setRowMinimumHeight(grid_row, 0)
 
     def show_sum_pixel(self, row: int, col: int, info: dict, body_name: str, network_value: float) -> None:
         """Spell out one pixel of a shortcut's sum (see :meth:`show_sum`) and the network's own value."""

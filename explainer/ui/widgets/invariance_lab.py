@@ -287,7 +287,8 @@ class InvarianceLab(QWidget):
     def _show_layers(self) -> None:
         self._layers_stale = False
         reading = self.reading
-        shown = [] if reading is None else [s for s in reading.stages if self._shows_stage(s)]
+        inside = set() if reading is None else _inside_blocks(reading.stages)
+        shown = [] if reading is None else [s for s in reading.stages if self._shows_stage(s) and s.key not in inside]
         if not shown:
             self.layers.clear_layers()
             return
@@ -306,7 +307,8 @@ class InvarianceLab(QWidget):
 
     def _shows_stage(self, stage) -> bool:
         """Every layer of a digit network; a photo network's convolutions and output (its many pooling
-        layers would leave each row too little height)."""
+        layers would leave each row too little height), and of a residual block only its sum (see
+        :func:`_inside_blocks`)."""
         if stage.key in ("input", "flatten"):
             return False
         return self.kind == "digit" or not stage.key.startswith("pool")
@@ -418,3 +420,17 @@ class InvarianceLab(QWidget):
         """Stop the sweep and the map at their next step; nothing is heard from them afterwards."""
         self.sweeps.shutdown()
         self.occlusions.shutdown()
+
+
+def _inside_blocks(stages) -> set[str]:
+    """Keys of the two convolutions of each residual block (the stages just before a shortcut's sum).
+
+    The lab shows what a block hands on, its sum, not the convolutions inside it: a residual photo
+    network would otherwise give each of its many rows a sliver of height.
+    """
+    inside: set[str] = set()
+    for i, stage in enumerate(stages):
+        if stage.shortcut is not None:
+            inside.update(s.key for s in stages[max(0, i - 2) : i] if s.term == "feature maps")
+    return inside
+

@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
 
-from .maps import ACTIVATION_CMAP, MapsView
+from .maps import ACTIVATION_CMAP, MapsView, colormap
 
 
 @dataclass
@@ -37,6 +37,8 @@ class LayerMaps:
         Fixed colour levels.
     columns : int or None
         Channels per mosaic row (None: the overview tiles the row at the size every tiled row shares).
+    cmap : str or None
+        The row's colour map (None: the overview's), e.g. a signed one for values of both signs.
     """
 
     key: str
@@ -44,6 +46,7 @@ class LayerMaps:
     values: np.ndarray
     levels: tuple[float, float]
     columns: int | None = None
+    cmap: str | None = None
 
 
 class LayerMapsOverview(pg.GraphicsLayoutWidget):
@@ -81,6 +84,7 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
         self._cmap = cmap
         self._titles: dict[str, pg.LabelItem] = {}
         self._views: dict[str, MapsView] = {}
+        self._row_cmaps: dict[str, str] = {}  # each row's colour map, as last set
         self._layers: dict[str, LayerMaps] = {}
         self._layout_key: list[tuple[str, int | None]] = []
         self._unbuilt: list[tuple[str, int | None]] = []  # rows of the layer list still to add
@@ -133,6 +137,10 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
             layer = self._layers[key]
             if self._titles[key].text != layer.title:  # relaying out a label is slow: only on a change
                 self._titles[key].setText(layer.title)
+            cmap = layer.cmap or self._cmap
+            if self._row_cmaps.get(key) != cmap:
+                self._views[key].image.setColorMap(colormap(cmap))
+                self._row_cmaps[key] = cmap
             self._views[key].set_maps(_as_maps(layer.values), layer.levels)
         self.mark(*self._marked)
 
@@ -143,6 +151,7 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
             view.deleteLater()
         self._titles.clear()
         self._views.clear()
+        self._row_cmaps.clear()
         self._unbuilt = [(layer.key, layer.columns) for layer in layers]
         self._generation += 1
         self._add_rows()
@@ -155,6 +164,7 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
                 row = len(self._views)
                 self._titles[key] = self.addLabel("", row=2 * row, col=0, size="9pt", justify="left")
                 view = MapsView(cmap=self._cmap, columns=columns, parent=self)
+                self._row_cmaps[key] = self._cmap
                 view.cell_clicked.connect(lambda channel, _r, _c, key=key: self.channel_clicked.emit(key, channel))
                 self.addItem(view.view, row=2 * row + 1, col=0)
                 self._views[key] = view
@@ -183,6 +193,8 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
         """
         layers = [self._layers[key] for key in self._views if key in self._layers]
         if not layers:
+            if self.min_tile and self.minimumHeight():
+                self.setMinimumHeight(0)  # no rows: nothing to scroll to
             return
         width = self.viewport().width() - 2 * self.MARGIN - 4
         height = self.viewport().height() - 2 * self.MARGIN - 4

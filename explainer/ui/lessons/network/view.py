@@ -28,6 +28,14 @@ from .transfer import BASE_TEXT, NO_MODEL_YET, TransferTab
 #: The lesson that explains each kind of layer.
 LESSON_FOR_KIND = {"conv": "convolution", "pool": "pooling", "dense": "dense", "deconv": "segmentation",
                    "merge": "segmentation", "activation": "feature-maps", "reshape": "dense"}
+#: Layer types explained elsewhere than their kind's lesson: a residual block's sum (ConvLens' ``Sum``) in the
+#: photo lesson's channel detail, not with the segmentation networks' score fusions.
+LESSON_FOR_TYPE = {"Sum": "photo"}
+
+
+def lesson_for(row) -> str | None:
+    """The lesson that explains a summary row's layer, if any."""
+    return LESSON_FOR_TYPE.get(row.type) or LESSON_FOR_KIND.get(row.kind)
 
 
 class NetworkLesson(TrainingTab, TransferTab, Lesson):
@@ -259,7 +267,7 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
             text += "<br>This layer has no weights." if row.params == 0 else ""
             a.layer_weights.hide()
         a.layer_info.setText(text)
-        lesson = LESSON_FOR_KIND.get(row.kind)
+        lesson = lesson_for(row)
         a.explain_button.setVisible(lesson is not None)
         if lesson is not None:
             a.explain_button.setText(f"Explain {row.type} → “{lesson}” lesson")
@@ -271,8 +279,8 @@ class NetworkLesson(TrainingTab, TransferTab, Lesson):
 
     def _on_explain_clicked(self) -> None:
         row = self._selected_row()
-        if row is not None and row.kind in LESSON_FOR_KIND:
-            self.commands.request_lesson(LESSON_FOR_KIND[row.kind])
+        if row is not None and lesson_for(row) is not None:
+            self.commands.request_lesson(lesson_for(row))
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.summary.toPlainText())

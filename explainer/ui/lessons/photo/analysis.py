@@ -134,15 +134,25 @@ def analyse_photo(model, image32: np.ndarray) -> dict:
 
     Returns ``input``, every ``stages`` entry, the ``probabilities`` and, per stage key,
     the top of its colour scale (``levels``: the 99.5th percentile, so one hot pixel
-    does not turn the rest of the layer dark).
+    does not turn the rest of the layer dark; of the magnitudes for a :func:`signed_stage`).
     """
     import torch
 
     x = torch.from_numpy(np.ascontiguousarray(image32.transpose(2, 0, 1), dtype=np.float32))[None]
     layer_stages, logits = stages(model, x)
     probabilities = torch.softmax(logits[0], 0).numpy().astype(np.float64)
-    levels = {s.key: percentile(s.values, 99.5) or float(s.values.max()) or 1.0 for s in layer_stages}
+    levels = {s.key: _level(np.abs(s.values) if signed_stage(s) else s.values) for s in layer_stages}
     return {"input": image32, "stages": layer_stages, "probabilities": probabilities, "levels": levels}
+
+
+def signed_stage(stage) -> bool:
+    """Whether a stage's values have both signs: a convolution with no ReLU after it (the last one of a
+    residual block, added to the shortcut before its ReLU). Its maps need a colour scale around 0."""
+    return stage.term == "feature maps" and not stage.relu
+
+
+def _level(values: np.ndarray) -> float:
+    return percentile(values, 99.5) or float(values.max()) or 1.0
 
 
 def first_conv_weights(model) -> np.ndarray:

@@ -27,7 +27,8 @@ class BundledChannelDetail:
         if key.startswith(("conv", "add")):
             self._open_channel(key, channel)
         else:
-            self.commands.post_message("Pooling and dense layers have no kernels to open; click a conv layer.")
+            self.commands.post_message("Pooling and dense layers have nothing to open; click a conv layer or a "
+                                       "shortcut's sum.")
 
     def _open_channel(self, key: str, channel: int) -> None:
         self.state.select_channel(key, channel)

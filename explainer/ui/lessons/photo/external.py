@@ -91,7 +91,8 @@ class UserModelPage(ChannelDetail, QWidget):
     Signals
     -------
     result_shown
-        A run's result (prediction, layers) has been drawn.
+        A run's result (prediction, layers) has been drawn (a new model's rows may still be going in
+        a few per turn of the event loop: the lesson is busy until they are).
     detail_shown
         A channel detail has been drawn.
     """

@@ -86,15 +86,13 @@ class ChannelDetail:
         c_in, shown_inputs = info["input"].shape[0], info["shown_inputs"]
         source = "the model's input" if layer.inputs[0] == shown["request"].model.input_name else \
             f"the layer before ({html.escape(layer.inputs[0])})"
-        view.show_breakdown({**info, "relu": info["output"]}, (
+        # the output has both signs (no ReLU here): drawn in signed colours around 0, also when the detail
+        # tab is hidden now and its maps are drawn once it is shown
+        view.show_breakdown({**info, "relu": info["output"], "rectified": False}, (
             f"{title}: reads all {c_in} channels of {source}. Each is convolved with its own {k} kernel slice "
             f"(stride {info['stride']}, padding {info['padding']}), the {c_in} responses are summed and the bias "
             f"{format_number(info['bias'], 3)} is added: that is the layer's output (it differs from the model's "
             f"own by at most {info['error']:.1e})."))
-        out = info["output"]
-        top = float(np.abs(out).max()) or 1.0
-        view.views["relu"].image.setColorMap(colormap(SIGNED_CMAP))
-        view.views["relu"].set_maps(out[None], (-top, top))
         responses = "each input channel convolved with its slice"
         view.set_titles(relu="= the layer's output channel (click a pixel)", sum="sum of the responses",
                         pre="+ bias",

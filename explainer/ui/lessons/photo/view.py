@@ -22,13 +22,14 @@ from ...state import AppState, Commands
 from ...widgets.channel_sums import ChannelSumsView
 from ...widgets.kernel_patches import KernelPatches
 from ...widgets.layer_maps import LayerMaps, LayerMapsOverview
+from ...widgets.maps import SIGNED_CMAP
 from ...widgets.page_tabs import PageTabs
 from ...widgets.panels import ImageView
 from ...widgets.steady_label import SteadyLabel
 from ...widgets.top_classes import TopClassesPlot
 from ...workers import WorkResult
 from ..base import Lesson
-from .analysis import first_conv_weights, load_photo_model, prepare_photo
+from .analysis import first_conv_weights, load_photo_model, prepare_photo, signed_stage
 from .detail import PICK_A_CHANNEL, BundledChannelDetail
 from .external import attach_user_model_page
 from .lab import PhotoLab
@@ -60,7 +61,8 @@ class PhotoLesson(BundledChannelDetail, Lesson):
     """Classify a photo and open any channel of any layer."""
 
     lesson_id = "photo"
-    #: A photo's result has been drawn (for tests and screenshots).
+    #: A photo's result has been drawn (for tests and screenshots; a new network's rows may still be going
+    #: in a few per turn of the event loop: :meth:`is_busy` until they are).
     photo_shown = Signal()
 
     def __init__(self, app_state: AppState, commands: Commands, parent: QWidget | None = None) -> None:
@@ -149,7 +151,9 @@ class PhotoLesson(BundledChannelDetail, Lesson):
         overview_layout = QVBoxLayout(overview_page)
         overview_layout.setContentsMargins(0, 0, 0, 0)
         overview_layout.addWidget(QLabel("Each small square is one channel (colour = activation, dark = 0). Click a "
-                                         "channel of a conv layer (or of a shortcut's sum) to see how it is computed.",
+                                         "channel of a conv layer (or of a shortcut's sum) to see how it is computed. "
+                                         "A convolution that ends a residual block has no ReLU yet: its maps are "
+                                         "blue below 0 and red above.",
                                          wordWrap=True))
         overview_layout.addWidget(self.overview_scroll, 1)
         self.detail_view = ChannelSumsView()
@@ -308,6 +312,8 @@ class PhotoLesson(BundledChannelDetail, Lesson):
             columns = min(128, values.shape[0])
         title = (f"<b>{stage.title}</b> — {TERMS.get(stage.term, stage.term)}  "
                  f"<span style='color:#666'>shape {stage.shape}</span>")
+        if signed_stage(stage):  # no ReLU yet: blue below 0, red above, white at 0
+            return LayerMaps(stage.key, title, values, (-top_level, top_level), columns, cmap=SIGNED_CMAP)
         return LayerMaps(stage.key, title, values, (0.0, top_level), columns)
 
     def stage(self, key: str):
