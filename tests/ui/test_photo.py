@@ -138,6 +138,32 @@ def test_classifies_and_shows_every_layer(lesson):
     assert crop.rect().left() == pytest.approx(75 * scale)
 
 
+def test_the_mirror_image_is_read_too_when_asked_and_the_answer_averages_both(qtbot, lesson):
+    own = lesson.shown["probabilities"].copy()
+    x = torch.from_numpy(lesson.shown["input"].transpose(2, 0, 1).copy())[None]
+    with torch.no_grad():
+        expected = (torch.softmax(lesson.model(x)[0], 0) + torch.softmax(lesson.model(x.flip(3))[0], 0)).numpy() / 2
+    with qtbot.waitSignal(lesson.photo_shown, timeout=SETTLE_MS):
+        qtbot.mouseClick(lesson.mirror_box, Qt.MouseButton.LeftButton, pos=lesson.mirror_box.rect().center())
+    assert lesson.state.mirror and lesson.mirror_box.isChecked()
+    np.testing.assert_allclose(lesson.shown["probabilities"], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(lesson.shown["own"], own, rtol=1e-6)
+    order = np.argsort(expected)[::-1][:5]
+    assert [name for name, _ in lesson.top5.shown] == [CIFAR10_CLASSES[i] for i in order]
+    assert lesson.findChild(QLabel, "photoPrediction").text().startswith(CIFAR10_CLASSES[order[0]])
+    pair = lesson.input_view.image.image  # the input and its mirror image side by side
+    assert pair.shape == (32, 66, 3)
+    np.testing.assert_allclose(pair[:, 34:], lesson.shown["input"][:, ::-1], atol=1e-6)
+    assert "mirror image" in lesson.caption.text() and "mirror" in lesson.input_view.title.text
+    # every layer, its output row too, is still the photo's own reading
+    np.testing.assert_allclose(lesson.overview.maps("output").values.ravel(), own, rtol=1e-5, atol=1e-7)
+    with qtbot.waitSignal(lesson.photo_shown, timeout=SETTLE_MS):
+        lesson.state.mirror = False
+    assert not lesson.mirror_box.isChecked() and lesson.input_view.image.image.shape == (32, 32, 3)
+    np.testing.assert_allclose(lesson.shown["probabilities"], own, rtol=1e-6)
+    assert State.from_dict({**lesson.state.to_dict(), "mirror": True}).mirror is True  # saved in sessions
+
+
 @pytest.mark.parametrize("position, channel, pixels", [(0, 3, [(0, 0), (0.52, 0.65), (1, 1)]),
                                                        (1, 17, [(0.16, 0.29), (1, 0)]),
                                                        (-2, 40, [(1, 1), (0, 1)]),

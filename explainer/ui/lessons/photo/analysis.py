@@ -65,7 +65,7 @@ def make_preview(image: np.ndarray, max_side: int = PREVIEW_SIDE) -> np.ndarray:
 
 
 def prepare_photo(model, image: np.ndarray, selection: tuple[str, int] | None = None,
-                  preview_side: int = PREVIEW_SIDE) -> dict:
+                  preview_side: int = PREVIEW_SIDE, mirror: bool = False) -> dict:
     """Everything the lesson draws for one photo.
 
     Parameters
@@ -85,7 +85,8 @@ def prepare_photo(model, image: np.ndarray, selection: tuple[str, int] | None = 
         ``crop`` (top, left, height, width) of the network's square in preview pixels;
         ``crop_original`` (top, left, size) in the photo's own pixels; ``size`` (H, W) of the photo;
         ``breakdown``: ``(selection, channel_breakdown(...))``, or None when nothing (valid) is selected;
-        plus :func:`analyse_photo`'s ``input``, ``stages``, ``probabilities`` and ``levels``.
+        plus :func:`analyse_photo`'s ``input``, ``stages``, ``probabilities``, ``levels`` (and, with
+        ``mirror``, ``own`` and ``mirrored``).
     """
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3 or image.shape[2] != 3:
@@ -93,7 +94,7 @@ def prepare_photo(model, image: np.ndarray, selection: tuple[str, int] | None = 
     small, (top, left, size) = to_network_input(image)
     preview = make_preview(image, preview_side)
     sy, sx = preview.shape[0] / image.shape[0], preview.shape[1] / image.shape[1]
-    result = analyse_photo(model, small)
+    result = analyse_photo(model, small, mirror)
     result.update(preview=preview, crop=(top * sy, left * sx, size * sy, size * sx),
                   crop_original=(top, left, size), size=image.shape[:2], breakdown=None)
     if selection is not None:
@@ -129,10 +130,14 @@ def load_photo_model() -> dict:
     return {"model": model, "images": images, "labels": labels}
 
 
-def analyse_photo(model, image32: np.ndarray) -> dict:
+def analyse_photo(model, image32: np.ndarray, mirror: bool = False) -> dict:
     """Run the photo network on one 32×32 RGB input.
 
-    Returns ``input``, every ``stages`` entry, the ``probabilities`` and, per stage key,
+    With ``mirror``, the network also reads the input's mirror image (left and right swapped) and
+    ``probabilities`` is the mean of both readings' (test-time augmentation, as ``evaluate cifar10``
+    scores it); ``own`` and ``mirrored`` are the two readings' probabilities.
+
+    Returns ``input``, every ``stages`` entry (of the input itself), the ``probabilities`` and, per stage key,
     the top of its colour scale (``levels``: the 99.5th percentile, so one hot pixel
     does not turn the rest of the layer dark; of the magnitudes for a :func:`signed_stage`).
     """
@@ -142,7 +147,12 @@ def analyse_photo(model, image32: np.ndarray) -> dict:
     layer_stages, logits = stages(model, x)
     probabilities = torch.softmax(logits[0], 0).numpy().astype(np.float64)
     levels = {s.key: _level(np.abs(s.values) if signed_stage(s) else s.values) for s in layer_stages}
-    return {"input": image32, "stages": layer_stages, "probabilities": probabilities, "levels": levels}
+    result = {"input": image32, "stages": layer_stages, "probabilities": probabilities, "levels": levels}
+    if mirror:
+        with torch.no_grad():
+            mirrored = torch.softmax(model(x.flip(3))[0], 0).numpy().astype(np.float64)
+        result.update(own=probabilities, mirrored=mirrored, probabilities=(probabilities + mirrored) / 2)
+    return result
 
 
 def signed_stage(stage) -> bool:

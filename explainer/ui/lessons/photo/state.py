@@ -42,6 +42,9 @@ class PhotoState(StateModel):
         0 = every layer, 1 = channel detail.
     page : int
         0 = read the photo, 1 = the invariance lab.
+    mirror : bool
+        Also read the photo's mirror image and answer with the average of both readings
+        (test-time augmentation); every layer still shows the photo itself.
     lab : PhotoLabState
         The invariance lab's sliders and choices (its own fields and signals).
     """
@@ -54,6 +57,7 @@ class PhotoState(StateModel):
     pixel: tuple[int, int] | None = None
     tab: int = 0
     page: int = 0
+    mirror: bool = False
     lab: PhotoLabState = dataclasses.field(default_factory=PhotoLabState)
 
     def validate(self) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QTabWidget,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from ....models import CIFAR10_CLASSES
@@ -55,6 +55,7 @@ class PhotoRequest:
     image: np.ndarray  # the photo sent to the worker (the app's image or a CIFAR-10 photo)
     caption: str  # where the photo comes from, shown under the prediction
     title: str  # the photo panel's title
+    mirror: bool = False  # also read the mirror image, answer with the average
 
 
 class PhotoLesson(BundledChannelDetail, Lesson):
@@ -87,6 +88,7 @@ class PhotoLesson(BundledChannelDetail, Lesson):
         self._on_state_example_changed()
         self._on_state_tab_changed()
         self._on_state_page_changed()
+        self._on_state_mirror_changed()
         self.detail_view.show_message(PICK_A_CHANNEL)
         self.prediction.setText("Loading the photo network…")
         self._loader.submit(load_photo_model)
@@ -136,7 +138,12 @@ class PhotoLesson(BundledChannelDetail, Lesson):
         left_widget.setFixedWidth(360)
         left = QVBoxLayout(left_widget)
         left.setContentsMargins(0, 0, 0, 0)
-        for widget, stretch in ((self.prediction, 0), (self.caption, 0), (self.left_plots, 1), (self.send_button, 0)):
+        self.mirror_box = QCheckBox("Also read its mirror image and average the two", objectName="photoMirrorBox")
+        self.mirror_box.setToolTip("Test-time augmentation: the network reads the photo and the photo with left and "
+                                   "right swapped, and answers with the average of the two readings. Every layer "
+                                   "still shows the photo itself.")
+        for widget, stretch in ((self.prediction, 0), (self.caption, 0), (self.mirror_box, 0), (self.left_plots, 1),
+                                (self.send_button, 0)):
             left.addWidget(widget, stretch)
 
         # Right: every channel of every layer, and one channel in detail.
@@ -184,6 +191,7 @@ class PhotoLesson(BundledChannelDetail, Lesson):
         self.example_spin.valueChanged.connect(state.choose_example)
         self.tabs.currentChanged.connect(lambda i: setattr(state, "tab", i))
         self.page_tabs.currentChanged.connect(lambda i: setattr(state, "page", i))
+        self.mirror_box.toggled.connect(lambda on: setattr(state, "mirror", bool(on)))
         self.overview.channel_clicked.connect(self._on_overview_channel_clicked)
         self.kernels.patch_clicked.connect(lambda index: self._open_channel("conv1", index))
         self.detail_view.pixel_clicked.connect(state.select_pixel)
@@ -193,6 +201,7 @@ class PhotoLesson(BundledChannelDetail, Lesson):
         state.events.example.connect(self._on_state_example_changed)
         state.events.tab.connect(self._on_state_tab_changed)
         state.events.page.connect(self._on_state_page_changed)
+        state.events.mirror.connect(self._on_state_mirror_changed)
         state.events.selection.connect(self._on_state_selection_changed)
         state.events.pixel.connect(self._render_pixel)
         # shared state: a hidden lesson only notes that it is stale
@@ -213,6 +222,13 @@ class PhotoLesson(BundledChannelDetail, Lesson):
     def _on_state_tab_changed(self, *_) -> None:
         with QSignalBlocker(self.tabs):
             self.tabs.setCurrentIndex(self.state.tab)
+
+    def _on_state_mirror_changed(self, *_) -> None:
+        with QSignalBlocker(self.mirror_box):
+            self.mirror_box.setChecked(self.state.mirror)
+        self.input_view.set_title("input 32×32 | mirror image" if self.state.mirror
+                                  else "network input 32×32")
+        self.when_shown("photo", self.request_photo)
 
     def _on_state_page_changed(self, *_) -> None:
         with QSignalBlocker(self.page_tabs):
@@ -245,7 +261,7 @@ class PhotoLesson(BundledChannelDetail, Lesson):
             label = CIFAR10_CLASSES[int(self.example_labels[state.example])]
             request = PhotoRequest("cifar", self.examples[state.example],
                                    f"CIFAR-10 validation photo #{state.example}: a {label}",
-                                   f"CIFAR-10 photo #{state.example}")
+                                   f"CIFAR-10 photo #{state.example}", state.mirror)
         else:
             image = self.app_state.image
             if image is None:
@@ -253,9 +269,10 @@ class PhotoLesson(BundledChannelDetail, Lesson):
                                           "a CIFAR-10 photo above.")
             name = self.app_state.image_name or "the current image"
             request = PhotoRequest("image", image, f"{name} ({image.shape[1]}×{image.shape[0]}), centre crop "
-                                   "shrunk to 32×32", "photo (crop outlined)")
+                                   "shrunk to 32×32", "photo (crop outlined)", state.mirror)
         self._wanted_photo = request
-        self._analyser.submit(prepare_photo, self.model, request.image, state.selection, context=request)
+        self._analyser.submit(prepare_photo, self.model, request.image, state.selection, mirror=request.mirror,
+                              context=request)
 
     def _show_problem(self, text: str) -> None:
         """Nothing to classify: say why, and take the last photo's answer off the screen."""
@@ -282,13 +299,23 @@ class PhotoLesson(BundledChannelDetail, Lesson):
         self.photo_view.set_title(request.title)
         self.photo_view.set_image(value["preview"])
         self.photo_view.mark("crop", value["crop"] if request.source == "image" else None)
-        self.input_view.set_image(value["input"])
         p = value["probabilities"]
         self.top5.set_probabilities(p)
         best = int(np.argmax(p))
         self.prediction.setText(f"{CIFAR10_CLASSES[best]} ({p[best]:.0%})")
-        self.caption.setText(request.caption)
-        self.overview.set_layers([self._layer_row(stage, p, value["levels"][stage.key])
+        if request.mirror:  # the input and its mirror image side by side, a white column between them
+            image = value["input"]
+            gap = np.ones((image.shape[0], 2, 3), image.dtype)
+            self.input_view.set_image(np.concatenate([image, gap, image[:, ::-1]], axis=1))
+            own, mirrored = value["own"], value["mirrored"]
+            self.caption.setText(f"{request.caption}; the answer averages the photo "
+                                 f"({CIFAR10_CLASSES[int(np.argmax(own))]} {own.max():.0%}) and its mirror image "
+                                 f"({CIFAR10_CLASSES[int(np.argmax(mirrored))]} {mirrored.max():.0%})")
+        else:
+            self.input_view.set_image(value["input"])
+            self.caption.setText(request.caption)
+        own = value.get("own", p)  # every layer, the output too, is the photo's own reading
+        self.overview.set_layers([self._layer_row(stage, own, value["levels"][stage.key])
                                   for stage in value["stages"] if stage.key != "input"])
         first_conv = next((s for s in value["stages"] if s.key.startswith("conv")), None)
         if self.state.selection is None and first_conv is not None:
