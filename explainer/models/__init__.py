@@ -26,7 +26,7 @@ from .config import check_config, check_size
 MODEL_NAMES: dict[str, str] = {
     "mnist": "LeNet-style digit classifier (28×28 → 10 digits)",
     "mnist_nopool": "Digit CNN without pooling (28×28 → two stride-1 5×5 convolutions → dense → 10 digits)",
-    "cifar10": "VGG-style photo classifier (32×32 RGB → 10 CIFAR-10 classes)",
+    "cifar10": "residual photo classifier (32×32 RGB → 10 CIFAR-10 classes)",
     "fcn32s": "FCN-32s digit-scene segmenter (scores upsampled ×32 in one step)",
     "fcn16s": "FCN-16s digit-scene segmenter (pool4 fused, upsampled ×16)",
     "fcn8s": "FCN-8s digit-scene segmenter (pool4 and pool3 fused, upsampled ×8)",

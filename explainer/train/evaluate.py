@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         acc = cifar10_test_accuracy(model)
         print(f"cifar10: test accuracy {acc:.4f} on 10,000 official test photos ({params:,} parameters)")
         flipped = cifar10_test_accuracy(model, flip=True)
-        print(f"cifar10: with each photo's mirror image averaged in (test-time augmentation, not what the photo "
-              f"lesson shows) {flipped:.4f}")
+        print(f"cifar10: with each photo's mirror image averaged in (test-time augmentation: what the photo "
+              f"lesson shows with 'Also read its mirror image' on) {flipped:.4f}")
     elif args.model == "fcn":
         models = None
         if args.weights_dir is not None:

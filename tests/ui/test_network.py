@@ -48,6 +48,21 @@ def train(qtbot, lesson, **settings):
     return finished.args[0]
 
 
+def test_a_residual_sum_is_drawn_with_its_shortcut_and_explained_by_the_photo_lesson(qtbot, lesson):
+    """The bundled CIFAR-10 network has residual blocks: each sum reads its block's input and its last conv."""
+    lesson.state.model_name = "cifar10"
+    qtbot.waitUntil(lambda: 'Model: "cifar10"' in lesson.summary.toPlainText() and not lesson.is_busy(),
+                    timeout=20000)
+    assert "features.3.add (Sum)" in lesson.summary.toPlainText()
+    lesson.state.selected_layer = "features.3.add"
+    button = lesson.findChild(QPushButton, "explainLayerButton")
+    assert "features.3.add" in lesson.layer_info.text() and button.text() == "Explain Sum → “photo” lesson"
+    requested = []
+    lesson.commands.lesson_requested.connect(requested.append)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert requested == ["photo"]
+
+
 def non_default_state() -> NetworkState:
     return NetworkState(model_name="cifar10", selected_layer="features.0", tab=1, conv1=12, conv2=24, hidden=32,
                         kernel=3, pool="avg", dropout=0.5, lr=0.005, batch_size=32, epochs=4, train_digits=500,
