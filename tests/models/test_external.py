@@ -89,12 +89,21 @@ def test_the_resnet_shortcuts_are_skip_connections(opened, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["onnx-dynamo", "onnx-legacy", "pt2"])
-def test_the_vgg_style_network_is_a_chain(opened, fmt):
+def test_the_bundled_photo_network_is_a_chain_but_for_one_shortcut_per_residual_block(opened, fmt):
     external = opened["cifar10", fmt]
-    assert external.skip_connections() == []
+    blocks = sum(load_model("cifar10").config.get("residual", []))
     layers = external.layers()
+    adds = [layer for layer in layers if layer.op_type == "Add"]
+    assert len(adds) == blocks == 5 and all(len(add.inputs) == 2 for add in adds)
+    skips = external.skip_connections()
+    assert sorted(target for _, target in skips) == sorted(add.name for add in adds)  # one shortcut per sum
     assert layers[0].inputs == (external.input_name,)
-    assert all(layer.inputs == (before.name,) for before, layer in zip(layers, layers[1:]))
+    # every other layer reads the one before it: a chain apart from the shortcuts
+    assert all(layer.inputs == (before.name,) for before, layer in zip(layers, layers[1:]) if layer.op_type != "Add")
+    for add in adds:
+        index = layers.index(add)
+        (source,) = [s for s, target in skips if target == add.name]
+        assert layers[index - 1].name in add.inputs and source in add.inputs and source != layers[index - 1].name
     assert external.input_shape == (1, 3, 32, 32) and layers[-1].output_shape == (1, 10)
 
 
