@@ -480,6 +480,7 @@ def configure_runtime() -> None:
     (it takes about a second): its thread count is set when it is first imported.
     linecache keeps only the last few source files (:func:`~explainer.runtime_memory.keep_source_cache_small`),
     and plots paint their plain backgrounds without a cached pixmap (:func:`.memory.plain_view_backgrounds`).
+    Threads take turns with the interpreter lock every millisecond (:data:`SWITCH_INTERVAL_S`).
     """
     import os
 
@@ -494,6 +495,10 @@ def configure_runtime() -> None:
     keep_source_cache_small()
     plain_view_backgrounds()  # no pixmap per plot only to repaint its plain background (14 MB in all)
     os.environ[INTERACTIVE_THREADS_ENV] = "1"
+    # The GUI thread and a lesson's worker hand the interpreter lock back and forth on every live update;
+    # Python's default 5 ms switch interval can keep one waiting on the other for most of a frame. At 1 ms a
+    # pen stroke in the draw lesson is read and repainted about a fifth sooner (README, benchmarks).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     if "explainer.models" in sys.modules:  # torch is already in (tests, benchmarks): set it now
         sys.modules["explainer.models"].use_interactive_threads()
     # numpy's BLAS, like torch, on one thread: the GUI thread and its workers each make small matrix
@@ -505,3 +510,5 @@ def configure_runtime() -> None:
 
 
 _BLAS_LIMIT = None
+#: The interpreter's thread switch interval set by :func:`configure_runtime` (Python's default: 0.005 s).
+SWITCH_INTERVAL_S = 0.001
