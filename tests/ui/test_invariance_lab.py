@@ -309,15 +309,21 @@ def test_photos_have_no_stroke_thickness():
 # ---------------------------------------------------------------- the photo lab
 
 
-def test_the_photo_lab_reads_the_current_image_and_a_cifar_photo(qtbot):
+def open_photo_lab(qtbot):
+    """The photo lesson on chelsea.jpg with its invariance lab open and its first reading shown."""
     app_state = AppState()
     app_state.set_image(io.load_image(io.sample_images()["chelsea"]), "chelsea.jpg")
     lesson = build(qtbot, create_photo, app_state)
+    click_tab(qtbot, lesson.page_tabs, "Invariance lab")
+    lab = lesson.lab
+    qtbot.waitUntil(lambda: lab.reading is not None and lab.reading.probabilities is not None
+                    and not lesson.is_busy(), timeout=TIMEOUT)
+    return lesson, lab
+
+
+def test_the_photo_lab_reads_the_current_image_and_a_cifar_photo(qtbot):
+    lesson, lab = open_photo_lab(qtbot)
     try:
-        click_tab(qtbot, lesson.page_tabs, "Invariance lab")
-        lab = lesson.lab
-        qtbot.waitUntil(lambda: lab.reading is not None and lab.reading.probabilities is not None
-                        and not lesson.is_busy(), timeout=TIMEOUT)
         assert "thickness" not in lab.controls.sliders and lab.controls.recipe_box is None
         assert shown(lab.pictures.before).shape == (32, 32, 3) and lab.caption.text().startswith("chelsea.jpg")
         first = shown(lab.pictures.after)
@@ -355,14 +361,8 @@ def test_a_residual_photo_network_shows_each_blocks_sum_not_the_convolutions_ins
     torch.manual_seed(0)
     residual = PhotoCNN((8, 12), (1, 1), (2, 1)).eval()
     monkeypatch.setattr(invariance_work, "load_model", lambda name: residual)
-    app_state = AppState()
-    app_state.set_image(io.load_image(io.sample_images()["chelsea"]), "chelsea.jpg")
-    lesson = build(qtbot, create_photo, app_state)
+    lesson, lab = open_photo_lab(qtbot)
     try:
-        click_tab(qtbot, lesson.page_tabs, "Invariance lab")
-        lab = lesson.lab
-        qtbot.waitUntil(lambda: lab.reading is not None and lab.reading.probabilities is not None
-                        and not lesson.is_busy(), timeout=TIMEOUT)
         # conv1, block (conv2, conv3) → add1, block (conv4, conv5) → add2, pool; conv6, block (conv7, conv8) → add3
         assert lab.layers.keys() == ["conv1", "add1", "add2", "conv6", "add3", "output"]
         assert "shortcut" in lab.layers.titles["add1"].text
