@@ -22,7 +22,7 @@ def random_affine(x: torch.Tensor, generator: torch.Generator, **affine) -> torc
 def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """Blur each channel of (N, C, H, W) with a Gaussian of ``sigma`` pixels (separable, zero-padded)."""
     radius = max(1, int(math.ceil(3 * sigma)))
-    t = torch.arange(-radius, radius + 1, dtype=x.dtype)
+    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
     kernel = torch.exp(-(t**2) / (2 * sigma**2))
     kernel = kernel / kernel.sum()
     c = x.shape[1]
@@ -39,9 +39,9 @@ def random_elastic_affine(x: torch.Tensor, generator: torch.Generator, alpha: fl
     wobble as in handwriting. Both warps are applied in one resampling.
     """
     n, _, h, w = x.shape
-    field = torch.rand(n, 2, h, w, generator=generator) * 2 - 1
+    field = torch.rand(n, 2, h, w, generator=generator).to(x.device) * 2 - 1
     field = _gaussian_blur(field, sigma) * alpha
-    field = field * (torch.rand(n, 1, 1, 1, generator=generator) < p)
+    field = field * (torch.rand(n, 1, 1, 1, generator=generator) < p).to(x.device)
     # Pixels → grid units ([-1, 1] spans the image).
     offsets = torch.stack([field[:, 0] * 2 / w, field[:, 1] * 2 / h], dim=-1)
     grid = _affine_grid(x, generator, **affine) + offsets
@@ -55,7 +55,7 @@ def _affine_grid(x: torch.Tensor, generator: torch.Generator, max_rotate: float 
     n = x.shape[0]
 
     def uniform(lo, hi):
-        return torch.rand(n, generator=generator) * (hi - lo) + lo
+        return torch.rand(n, generator=generator).to(x.device) * (hi - lo) + lo
 
     angle = uniform(-max_rotate, max_rotate) * math.pi / 180
     s = uniform(*scale)
@@ -73,8 +73,8 @@ def _affine_grid(x: torch.Tensor, generator: torch.Generator, max_rotate: float 
 def random_stroke_width(x: torch.Tensor, generator: torch.Generator, p: float = 0.5) -> torch.Tensor:
     """Thicken or thin the strokes of some images (grey-level dilation or erosion, partly blended)."""
     n = x.shape[0]
-    pick = torch.rand(n, generator=generator)
-    amount = torch.rand(n, 1, 1, 1, generator=generator)
+    pick = torch.rand(n, generator=generator).to(x.device)
+    amount = torch.rand(n, 1, 1, 1, generator=generator).to(x.device)
     thick = F.max_pool2d(x, 3, stride=1, padding=1)
     thin = -F.max_pool2d(-x, 3, stride=1, padding=1)
     out = x.clone()

@@ -18,6 +18,10 @@ from torch import nn
 from torch.optim import swa_utils
 
 
+#: On a GPU, how many batches pass between reading the running loss and accuracy back.
+SYNC_EVERY = 50
+
+
 @dataclass
 class Progress:
     """One report from :func:`fit`.
@@ -83,12 +87,30 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     return loss_sum / len(x), correct / len(x)
 
 
+def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor,
+                      temperature: float) -> torch.Tensor:
+    """T² × KL(softmax(teacher / T) ‖ softmax(student / T)), averaged over the batch (Hinton et al., 2015).
+
+    The T² keeps the gradient's size comparable to the cross-entropy's as T changes.
+    """
+    t = float(temperature)
+    target = F.log_softmax(teacher_logits.float() / t, dim=1)
+    return F.kl_div(F.log_softmax(student_logits.float() / t, dim=1), target, reduction="batchmean",
+                    log_target=True) * (t * t)
+
+
+@torch.no_grad()
+def _teacher_logits(teacher: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return teacher(x)
+
+
 def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
         epochs: int = 10, batch_size: int = 128, lr: float = 3e-3, weight_decay: float = 1e-4,
         augment: Callable | None = None, seed: int = 0, parameters=None,
         label_smoothing: float = 0.0, optimizer: str = "adamw",
         autocast_dtype: torch.dtype | None = None, ema_decay: float | None = None,
-        select: str = "accuracy") -> Iterator[Progress]:
+        select: str = "accuracy", device: str | torch.device = "cpu", teacher: nn.Module | None = None,
+        distill_weight: float = 0.9, temperature: float = 4.0) -> Iterator[Progress]:
     """Train with AdamW (or SGD with Nesterov momentum) and a one-cycle schedule; keep the best weights on validation.
 
     ``autocast_dtype=torch.bfloat16`` runs the training forward pass under CPU
@@ -101,6 +123,16 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     chosen: ``"accuracy"`` (the first epoch with the best validation accuracy) or
     ``"accuracy+loss"`` (the best accuracy, ties broken by the lower validation
     loss: a small validation set often has many epochs at its best accuracy).
+
+    ``device`` is where the model trains (``"cuda"`` on a machine with a GPU). The data, the
+    shuffling and the augmentation stay on the CPU with the seeded generator, so a run draws the
+    same batches wherever it runs; each augmented batch is then moved to the device.
+
+    ``teacher`` (a trained network in eval mode, on ``device``) turns on knowledge distillation
+    (Hinton, Vinyals & Dean, 2015): the loss is ``distill_weight`` × T² × KL(teacher ‖ student),
+    both softened by ``temperature`` T, plus ``1 − distill_weight`` × the usual cross-entropy. The
+    teacher reads the same augmented batch as the student. It is a training aid only: what is kept
+    is still the one student network.
 
     Yields
     ------
@@ -115,6 +147,16 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
         raise ValueError(f"select must be 'accuracy' or 'accuracy+loss', got {select!r}")
     if ema_decay is not None and not 0.0 < ema_decay < 1.0:
         raise ValueError(f"the EMA decay must lie between 0 and 1, got {ema_decay}")
+    if teacher is not None and not (0.0 <= distill_weight <= 1.0 and temperature > 0):
+        raise ValueError(f"distillation needs a weight in [0, 1] and a positive temperature, "
+                         f"got {distill_weight} and {temperature}")
+    device = torch.device(device)
+    model.to(device)
+    x_val, y_val = x_val.to(device), y_val.to(device)
+    # On a GPU the training set lives there too (the augmentation runs there), and the running figures are
+    # read back every SYNC_EVERY batches rather than after each one, so the CPU can queue work ahead.
+    on_cpu = device.type == "cpu"
+    x_train, y_train = x_train.to(device), y_train.to(device)
     averaged = None
     if ema_decay is not None:
         averaged = swa_utils.AveragedModel(model, multi_avg_fn=ema_update(ema_decay), use_buffers=True)
@@ -134,15 +176,21 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     for epoch in range(1, epochs + 1):
         model.train()
         order = torch.randperm(len(x_train), generator=generator)
-        seen, loss_sum, correct = 0, 0.0, 0
+        seen, loss_sum, correct = 0, torch.zeros((), device=device), torch.zeros((), device=device, dtype=torch.long)
+        shown_loss, shown_acc = 0.0, 0.0
         for batch in range(batches):
-            idx = order[batch * batch_size : (batch + 1) * batch_size]
+            idx = order[batch * batch_size : (batch + 1) * batch_size].to(device)
             xb, yb = x_train[idx], y_train[idx]
             if augment is not None:
                 xb = augment(xb, generator)
-            with torch.autocast("cpu", dtype=autocast_dtype or torch.bfloat16, enabled=autocast_dtype is not None):
+            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+            with torch.autocast(device.type, dtype=autocast_dtype or torch.bfloat16,
+                                enabled=autocast_dtype is not None):
                 logits = model(xb)
                 loss = F.cross_entropy(logits, yb, label_smoothing=label_smoothing)
+                if teacher is not None:
+                    loss = (1.0 - distill_weight) * loss + distill_weight * distillation_loss(
+                        logits, _teacher_logits(teacher, xb), temperature)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -150,9 +198,11 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
             if averaged is not None:
                 averaged.update_parameters(model)
             seen += len(idx)
-            loss_sum += loss.item() * len(idx)
-            correct += (logits.argmax(1) == yb).sum().item()
-            yield Progress("batch", epoch, epochs, batch + 1, batches, loss_sum / seen, correct / seen,
+            loss_sum += loss.detach().float() * len(idx)
+            correct += (logits.argmax(1) == yb).sum()
+            if on_cpu or (batch + 1) % SYNC_EVERY == 0 or batch + 1 == batches:
+                shown_loss, shown_acc = loss_sum.item() / seen, correct.item() / seen
+            yield Progress("batch", epoch, epochs, batch + 1, batches, shown_loss, shown_acc,
                            lr=schedule.get_last_lr()[0], seconds=time.perf_counter() - start_time)
         judged = averaged.module if averaged is not None else model
         val_loss, val_acc = evaluate(judged, x_val, y_val)
@@ -160,7 +210,7 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
         if best_key is None or key > best_key:
             best_key, best_state = key, copy.deepcopy(judged.state_dict())
         best_acc = max(best_acc, val_acc)
-        yield Progress("epoch", epoch, epochs, batches, batches, loss_sum / seen, correct / seen, val_loss, val_acc,
+        yield Progress("epoch", epoch, epochs, batches, batches, shown_loss, shown_acc, val_loss, val_acc,
                        lr=schedule.get_last_lr()[0], seconds=time.perf_counter() - start_time,
                        extra={"best_val_accuracy": best_acc, "validated": judged})
     if best_state is not None:

@@ -1,5 +1,7 @@
 """Training code for the bundled models: ``python -m explainer.train <name>``."""
 
+import pathlib
+
 
 def add_averaging_options(parser) -> None:
     """``--ema`` and ``--select``: how the training loop averages weights and picks the epoch it keeps."""
@@ -15,3 +17,23 @@ def check_averaging_options(parser, args) -> None:
     """A usage error for an ``--ema`` decay outside (0, 1)."""
     if args.ema is not None and not 0.0 < args.ema < 1.0:
         parser.error(f"--ema must lie between 0 and 1, got {args.ema}")
+
+
+def add_distillation_options(parser) -> None:
+    """``--teacher``, ``--distill-weight``, ``--temperature`` and ``--device`` (shared with ``mnist``)."""
+    parser.add_argument("--teacher", type=pathlib.Path, default=None,
+                        help="distil from this teacher (written by 'python -m explainer.train teacher')")
+    parser.add_argument("--distill-weight", type=float, default=0.9,
+                        help="share of the loss that follows the teacher (the rest follows the labels)")
+    parser.add_argument("--temperature", type=float, default=4.0, help="softening of both networks' answers")
+    parser.add_argument("--device", default="auto", help="cuda, cpu, or auto (a GPU where there is one)")
+
+
+def check_distillation_options(parser, args) -> None:
+    if not 0.0 <= args.distill_weight <= 1.0:
+        parser.error(f"--distill-weight must lie between 0 and 1, got {args.distill_weight}")
+    if args.temperature <= 0:
+        parser.error(f"--temperature must be positive, got {args.temperature}")
+    if args.teacher is not None and not args.teacher.is_file():
+        parser.error(f"there is no teacher file {args.teacher}: train one with "
+                     f"'python -m explainer.train teacher DATASET'")

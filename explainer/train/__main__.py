@@ -10,6 +10,7 @@ COMMANDS = {
     "fcn": "explainer.train.fcn",
     "imdb": "explainer.train.imdb",
     "evaluate": "explainer.train.evaluate",
+    "teacher": "explainer.train.teacher",
 }
 
 

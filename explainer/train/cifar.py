@@ -16,13 +16,14 @@ import pathlib
 import numpy as np
 import torch
 
-from . import add_averaging_options, check_averaging_options
+from . import add_averaging_options, add_distillation_options, check_averaging_options, check_distillation_options
 from ..models import save_weights, weights_path
 from ..models.config import check_config, check_size
 from ..models.photo import PhotoCNN
 from ..models.weights import ModelLoadError
 from ..data.readers import load_cifar10, split_train_val
 from ..models.loop import fit
+from .teacher import load_teacher, pick_device
 
 # The bundled cifar10.pt: three stages of one convolution and residual blocks (two, two, one), 144,794 weights.
 DEFAULT_WIDTHS = (16, 32, 64)
@@ -43,12 +44,14 @@ def random_crop_flip(x: torch.Tensor, generator: torch.Generator, pad: int = 4) 
     """Random crops of a zero-padded batch (N, C, H, W) and random horizontal flips."""
     n, c, h, w = x.shape
     padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
-    oy = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
-    ox = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
-    rows = (oy[:, None] + torch.arange(h))[:, None, :, None]
-    cols = (ox[:, None] + torch.arange(w))[:, None, None, :]
-    out = padded[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
-    flip = torch.rand(n, generator=generator) < 0.5
+    dev = x.device  # random numbers come from the CPU generator (the same batches anywhere), the work is on x's device
+    oy = torch.randint(0, 2 * pad + 1, (n,), generator=generator).to(dev)
+    ox = torch.randint(0, 2 * pad + 1, (n,), generator=generator).to(dev)
+    rows = (oy[:, None] + torch.arange(h, device=dev))[:, None, :, None]
+    cols = (ox[:, None] + torch.arange(w, device=dev))[:, None, None, :]
+    out = padded[torch.arange(n, device=dev)[:, None, None, None], torch.arange(c, device=dev)[None, :, None, None],
+                 rows, cols]
+    flip = (torch.rand(n, generator=generator) < 0.5).to(dev)
     out = torch.where(flip[:, None, None, None], out.flip(3), out)
     return out.contiguous(memory_format=torch.channels_last)
 
@@ -56,14 +59,25 @@ def random_crop_flip(x: torch.Tensor, generator: torch.Generator, pad: int = 4) 
 def cutout(x: torch.Tensor, generator: torch.Generator, size: int) -> torch.Tensor:
     """Zero one ``size``×``size`` square per image (centre anywhere, clipped at the edges): cutout."""
     n, _, h, w = x.shape
-    cy = torch.randint(0, h, (n,), generator=generator)
-    cx = torch.randint(0, w, (n,), generator=generator)
-    rows = torch.arange(h)[None, :]
-    cols = torch.arange(w)[None, :]
+    cy = torch.randint(0, h, (n,), generator=generator).to(x.device)
+    cx = torch.randint(0, w, (n,), generator=generator).to(x.device)
+    rows = torch.arange(h, device=x.device)[None, :]
+    cols = torch.arange(w, device=x.device)[None, :]
     inside_r = (rows >= (cy[:, None] - size // 2)) & (rows < (cy[:, None] - size // 2 + size))
     inside_c = (cols >= (cx[:, None] - size // 2)) & (cols < (cx[:, None] - size // 2 + size))
     keep = ~(inside_r[:, :, None] & inside_c[:, None, :])
     return x * keep[:, None].to(x.dtype)
+
+
+def augment_photos(cutout_size: int = 12):
+    """The training augmentation: random crops and flips, then (``cutout_size`` > 0) cutout."""
+    if cutout_size <= 0:
+        return random_crop_flip
+
+    def augment(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return cutout(random_crop_flip(xb, generator), generator, cutout_size)
+
+    return augment
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cutout", type=int, default=12,
                         help="side of the square cut out of each training photo (0: none)")
     add_averaging_options(parser)
+    add_distillation_options(parser)
     args = parser.parse_args(argv)
     check_averaging_options(parser, args)
+    check_distillation_options(parser, args)
     if args.convs is None:
         args.convs = list(DEFAULT_CONVS) if args.widths == list(DEFAULT_WIDTHS) else [2] * len(args.widths)
     if len(args.convs) != len(args.widths):
@@ -112,21 +128,24 @@ def main(argv: list[str] | None = None) -> int:
     y = torch.from_numpy(labels)
     model = PhotoCNN(tuple(args.widths), tuple(args.convs), tuple(args.residual)).to(memory_format=torch.channels_last)
     params = sum(p.numel() for p in model.parameters())
-    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and cpu_has_bf16_matrix_units())
+    device = pick_device(args.device)
+    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and (
+        device.type == "cuda" or cpu_has_bf16_matrix_units()))
+    teacher = load_teacher(args.teacher, "cifar10", device) if args.teacher else None
     print(f"training PhotoCNN widths={tuple(args.widths)} convs={tuple(args.convs)} residual={tuple(args.residual)} ({params:,} parameters) on "
-          f"{len(train_idx)} photos, validating on {len(val_idx)}; {'bf16 autocast' if use_bf16 else 'float32'}",
+          f"{len(train_idx)} photos, validating on {len(val_idx)}; {'bf16 autocast' if use_bf16 else 'float32'} on "
+          f"{device}" + (f"; distilling from {args.teacher} (weight {args.distill_weight}, T {args.temperature})"
+                         if teacher else ""),
           flush=True)
     x_val = x[val_idx].contiguous(memory_format=torch.channels_last)
-    augment = random_crop_flip
-    if args.cutout > 0:
-        def augment(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-            return cutout(random_crop_flip(xb, generator), generator, args.cutout)
+    augment = augment_photos(args.cutout)
     last = None
     for progress in fit(model, x[train_idx], y[train_idx], x_val, y[val_idx], epochs=args.epochs,
                         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, augment=augment,
                         seed=args.seed, label_smoothing=0.1, optimizer="sgd",
                         autocast_dtype=torch.bfloat16 if use_bf16 else None, ema_decay=args.ema,
-                        select=args.select):
+                        select=args.select, device=device, teacher=teacher,
+                        distill_weight=args.distill_weight, temperature=args.temperature):
         if progress.kind == "epoch":
             last = progress
             print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
@@ -136,12 +155,15 @@ def main(argv: list[str] | None = None) -> int:
             save_weights(args.out.with_suffix(".partial.pt"), "cifar10", validated, model.config,
                          {"epoch": progress.epoch, "val_accuracy": progress.val_accuracy})
     best = last.extra["best_val_accuracy"] if last else float("nan")
-    model = model.to(memory_format=torch.contiguous_format)
+    model = model.to("cpu", memory_format=torch.contiguous_format)
     save_weights(args.out, "cifar10", model, model.config,
                  {"val_accuracy": best, "parameters": params, "train_photos": len(train_idx),
                   "val_photos": len(val_idx), "epochs": args.epochs, "seed": args.seed,
                   "precision": "bf16" if use_bf16 else "fp32", "weight_decay": args.weight_decay,
-                  "cutout": args.cutout, "ema": args.ema, "select": args.select})
+                  "cutout": args.cutout, "ema": args.ema, "select": args.select,
+                  "teacher": str(args.teacher) if teacher else None,
+                  "distill_weight": args.distill_weight if teacher else None,
+                  "temperature": args.temperature if teacher else None})
     args.out.with_suffix(".partial.pt").unlink(missing_ok=True)
     if args.out.resolve() != weights_path("cifar10").resolve():
         print(f"best validation accuracy {best:.4f}; weights written to {args.out}", flush=True)

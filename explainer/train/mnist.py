@@ -20,11 +20,12 @@ import pathlib
 import numpy as np
 import torch
 
-from . import add_averaging_options, check_averaging_options
+from . import add_averaging_options, add_distillation_options, check_averaging_options, check_distillation_options
 from ..models import DigitCNN, save_weights, weights_path
 from ..data.readers import load_mnist, split_train_val
 from ..models.augment import augment_digits, augment_digits_elastic
 from ..models.loop import fit
+from .teacher import load_teacher, pick_device
 
 DEFAULT_CONFIG = dict(conv1=32, conv2=64, hidden=128, kernel=5, pool="max", dropout=0.3)
 #: The comparison network of the invariance lab: everything as above but no pooling.
@@ -47,7 +48,7 @@ def write_samples(images: np.ndarray, labels: np.ndarray, train_idx: np.ndarray,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer.train mnist", description=__doc__)
-    # 50 epochs: what the bundled mnist.pt was trained with (its file records "epochs": 50).
+    # 50 epochs: what the bundled mnist.pt and mnist_nopool.pt were trained with (each file records "epochs").
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=3e-3)
@@ -60,9 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--augment", choices=("affine", "elastic"), default="affine",
                         help="affine warps and stroke widths, or those plus elastic distortions")
     add_averaging_options(parser)
+    add_distillation_options(parser)
     args = parser.parse_args(argv)
     check_averaging_options(parser, args)
+    check_distillation_options(parser, args)
     arch, config = ("mnist_nopool", NOPOOL_CONFIG) if args.no_pool else ("mnist", DEFAULT_CONFIG)
+    if args.epochs < 1:
+        parser.error(f"--epochs must be at least 1, got {args.epochs}")
     out = args.out or weights_path(arch)
 
     torch.manual_seed(args.seed)
@@ -71,12 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     x = torch.from_numpy(images)[:, None]
     y = torch.from_numpy(labels)
     model = DigitCNN(**config)
-    print(f"training DigitCNN {config} on {len(train_idx)} digits, validating on {len(val_idx)}", flush=True)
+    device = pick_device(args.device)
+    teacher = load_teacher(args.teacher, "mnist", device) if args.teacher else None
+    print(f"training DigitCNN {config} on {len(train_idx)} digits, validating on {len(val_idx)}, on {device}"
+          + (f"; distilling from {args.teacher} (weight {args.distill_weight}, T {args.temperature})"
+             if teacher else ""), flush=True)
     last = None
     for progress in fit(model, x[train_idx], y[train_idx], x[val_idx], y[val_idx], epochs=args.epochs,
                         batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                         augment=augment_digits_elastic if args.augment == "elastic" else augment_digits,
-                        ema_decay=args.ema, select=args.select):
+                        ema_decay=args.ema, select=args.select, device=device, teacher=teacher,
+                        distill_weight=args.distill_weight, temperature=args.temperature):
         if progress.kind == "epoch":
             last = progress
             print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
@@ -84,10 +94,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"val acc {progress.val_accuracy:.4f}  ({progress.seconds:.0f} s)", flush=True)
     best = last.extra["best_val_accuracy"] if last else float("nan")
     seconds = last.seconds if last else 0.0
+    model.to("cpu")
     save_weights(out, arch, model, config,
                  {"val_accuracy": best, "train_digits": len(train_idx), "val_digits": len(val_idx),
                   "epochs": args.epochs, "seed": args.seed, "train_seconds": round(seconds, 1),
-                  "augment": args.augment, "ema": args.ema, "select": args.select})
+                  "augment": args.augment, "ema": args.ema, "select": args.select,
+                  "teacher": str(args.teacher) if teacher else None,
+                  "distill_weight": args.distill_weight if teacher else None,
+                  "temperature": args.temperature if teacher else None})
     if not args.no_pool and out.resolve() == weights_path("mnist").resolve():
         write_samples(images, labels, train_idx, val_idx)
     print(f"best validation accuracy {best:.4f}; weights written to {out} ({seconds / 60:.1f} min)", flush=True)

@@ -1,0 +1,127 @@
+"""Knowledge distillation in the training loop, the teacher network and the options that ask for it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from explainer.models.loop import distillation_loss, fit
+from explainer.train.teacher import TeacherNet, load_teacher, save_teacher
+
+
+def test_distillation_loss_is_t_squared_times_the_kl_divergence_of_the_softened_answers():
+    student = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    teacher = torch.tensor([[1.0, 1.0, 0.0], [-2.0, 0.5, 2.5]])
+    t = 3.0
+    expected = 0.0
+    for s_row, t_row in zip(student.tolist(), teacher.tolist()):
+        p = np.exp(np.array(t_row) / t)
+        p /= p.sum()
+        q = np.exp(np.array(s_row) / t)
+        q /= q.sum()
+        expected += float(np.sum(p * np.log(p / q)))
+    expected = expected / 2 * t * t
+    assert distillation_loss(student, teacher, t).item() == pytest.approx(expected, rel=1e-5)
+    assert distillation_loss(teacher, teacher, t).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def blobs(n: int, seed: int):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 2, generator=generator)
+    return x, (x[:, 0] > 0).long()
+
+
+def test_a_student_taught_by_a_teacher_learns_the_teachers_answers_not_the_labels():
+    """With the whole loss on the teacher, the labels do not matter: the student takes up the teacher's rule."""
+    torch.manual_seed(0)
+    teacher = nn.Linear(2, 2)
+    with torch.no_grad():  # the teacher's rule: the sign of the second coordinate
+        teacher.weight.copy_(torch.tensor([[0.0, -4.0], [0.0, 4.0]]))
+        teacher.bias.zero_()
+    teacher.eval()
+    x, labels_of_first = blobs(400, 1)  # the labels follow another rule: the sign of the first coordinate
+    teachers_answers = teacher(x).argmax(1).detach()
+    agreement = {}
+    for name, kwargs in (("taught", {"teacher": teacher, "distill_weight": 1.0, "temperature": 2.0}), ("plain", {})):
+        torch.manual_seed(3)
+        model = nn.Linear(2, 2)
+        for _ in fit(model, x[:320], labels_of_first[:320], x[320:], teachers_answers[320:], epochs=15,
+                     batch_size=32, lr=0.05, **kwargs):
+            pass
+        x_new, _ = blobs(200, 2)
+        with torch.no_grad():
+            agreement[name] = (model(x_new).argmax(1) == teacher(x_new).argmax(1)).float().mean().item()
+    assert agreement["taught"] > 0.95
+    assert agreement["plain"] < 0.8  # the labels alone teach the other rule
+
+
+def test_no_weight_on_the_teacher_trains_exactly_as_without_one():
+    x, y = blobs(96, 3)
+    teacher = nn.Linear(2, 2).eval()
+    results = []
+    for kwargs in ({}, {"teacher": teacher, "distill_weight": 0.0}):
+        torch.manual_seed(4)
+        model = nn.Linear(2, 2)
+        for _ in fit(model, x[:80], y[:80], x[80:], y[80:], epochs=2, batch_size=16, **kwargs):
+            pass
+        results.append(model.state_dict())
+    for key in results[0]:
+        assert torch.allclose(results[0][key], results[1][key]), key
+
+
+@pytest.mark.parametrize("kwargs, words", [({"distill_weight": 1.5}, "weight in [0, 1]"),
+                                           ({"temperature": 0.0}, "positive temperature")])
+def test_bad_distillation_settings_are_refused(kwargs, words):
+    x, y = blobs(20, 0)
+    with pytest.raises(ValueError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        next(fit(nn.Linear(2, 2), x[:16], y[:16], x[16:], y[16:], teacher=nn.Linear(2, 2), **kwargs))
+
+
+def test_teacher_network_shapes_and_size():
+    photos = TeacherNet(3, (64, 128, 256, 512))
+    assert photos(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+    assert 11_000_000 < sum(p.numel() for p in photos.parameters()) < 11_300_000  # ResNet-18's 11.2 million
+    digits = TeacherNet(1, (8, 16))
+    assert digits(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+
+
+def test_a_saved_teacher_comes_back_frozen_and_answers_the_same(tmp_path):
+    torch.manual_seed(2)
+    model = TeacherNet(1, (8, 16)).eval()
+    x = torch.rand(4, 1, 28, 28)
+    path = save_teacher(tmp_path / "t.pt", "mnist", model, {"val_accuracy": 0.5})
+    loaded = load_teacher(path, "mnist")
+    assert not loaded.training and not any(p.requires_grad for p in loaded.parameters())
+    assert torch.allclose(loaded(x), model(x))
+    with pytest.raises(ValueError, match="teacher for 'mnist', not for 'cifar10'"):
+        load_teacher(path, "cifar10")
+
+
+def test_a_file_that_is_not_a_teacher_is_refused_in_words(tmp_path):
+    from explainer.models import DigitCNN, save_weights
+
+    digits = save_weights(tmp_path / "digits.pt", "mnist", DigitCNN(), {})
+    with pytest.raises(ValueError, match="is not a teacher network"):
+        load_teacher(digits, "mnist")
+
+
+@pytest.mark.parametrize("command", ["mnist", "cifar10"])
+@pytest.mark.parametrize("argv, words", [(["--teacher", "/nonexistent/t.pt"], "there is no teacher file"),
+                                         (["--distill-weight", "2"], "--distill-weight must lie between 0 and 1"),
+                                         (["--temperature", "-1"], "--temperature must be positive")])
+def test_training_commands_refuse_bad_distillation_options_before_reading_data(command, argv, words, capsys):
+    from explainer.train.__main__ import main
+
+    with pytest.raises(SystemExit) as stop:
+        main([command, *argv, "--data", "/nonexistent"])
+    assert stop.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_mnist_command_refuses_no_epochs_before_reading_data(capsys):
+    from explainer.train.mnist import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--epochs", "0", "--data", "/nonexistent"])
+    assert stop.value.code == 2 and "--epochs must be at least 1" in capsys.readouterr().err
