@@ -64,3 +64,30 @@ def test_an_output_without_relu_keeps_its_signed_colours_when_drawn_later(qtbot)
     view.show_breakdown({"input": x, "kernel": rng.standard_normal((2, 3, 3)), "responses": x, "sum": out,
                          "pre": out, "relu": np.maximum(out, 0), "rectified": True}, "with ReLU")
     assert float(view.views["relu"].image.getLevels()[0]) == 0.0
+
+
+def _gap_under_title(view: ChannelSumsView, key: str) -> float:
+    """Pixels between the bottom of a panel's title and the top of its map's picture, in the view."""
+    title = view.titles[key].mapRectToScene(view.titles[key].boundingRect())
+    image = view.views[key].image
+    picture = image.mapRectToScene(image.boundingRect())
+    return picture.top() - title.bottom()
+
+
+def test_a_shortcut_sum_keeps_its_maps_right_under_their_titles_in_a_tall_view(qtbot):
+    """Three square maps alone in a tall view: the spare height goes above and below, not between title and map."""
+    view = ChannelSumsView()
+    qtbot.addWidget(view)
+    view.resize(730, 900)
+    view.show()
+    body = np.random.default_rng(1).standard_normal((16, 16))
+    shortcut = np.abs(body)
+    info = {"body": body, "shortcut": shortcut, "sum": body + shortcut, "relu": np.maximum(body + shortcut, 0)}
+    view.show_sum(info, "a sum", "conv3")
+    qtbot.waitUntil(lambda: view.views["relu"].view.width() > 100)
+    qtbot.waitUntil(lambda: all(0 <= _gap_under_title(view, k) < 20 for k in ("sum", "pre", "relu")), timeout=2000)
+    assert view.views["relu"].view.height() < view.graphics.viewport().height() / 2  # the rest is spare
+    x = np.ones((2, 4, 4))  # a convolution's breakdown gets the whole height back for its rows
+    view.show_breakdown({"input": x, "kernel": np.ones((2, 3, 3)), "responses": x, "sum": x[0], "pre": x[0],
+                         "relu": x[0]}, "a channel")
+    qtbot.waitUntil(lambda: view.views["input"].view.height() > 40, timeout=2000)

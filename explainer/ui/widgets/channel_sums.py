@@ -86,6 +86,7 @@ class ChannelSumsView(QWidget):
         self.graphics.ci.layout.setRowMaximumHeight(6, 26)  # the titles stay on their maps
         for col in range(3):
             self.graphics.ci.layout.setColumnStretchFactor(col, 1)
+        self._sum_mode = False  # showing a shortcut's sum: three maps only, kept beneath their titles
         self._pending: dict | None = None  # a breakdown whose maps wait for the view to be shown
         self._marked: tuple | None = None  # the outlined pixel
         self.pixel_text = QLabel(objectName="pixelNumbers")
@@ -109,6 +110,8 @@ class ChannelSumsView(QWidget):
         for key, _cmap, title in _STACKED + _SIDE_BY_SIDE:  # a shortcut's sum may have renamed them
             self.titles[key].setText(title)
         self._show_stacked_rows(True)
+        self._sum_mode = False
+        self._fit_side_by_side()
         self.titles["input"].setText(f"input channels it reads ({np.shape(info['input'])[0]})")
         self._pending = info
         if self.isVisible():
@@ -150,6 +153,8 @@ class ChannelSumsView(QWidget):
             self.views[key].clear()
             self.titles[key].setText("")
         self._show_stacked_rows(False)  # no kernels: the three maps take the whole view
+        self._sum_mode = True
+        self._fit_side_by_side()
         self.set_titles(sum=f"{body_name}'s output", pre="+ the block's input (shortcut)",
                         relu="ReLU of the sum = the channel")
         limit = _limit(np.stack([info["body"], info["shortcut"], info["sum"]]))
@@ -157,6 +162,18 @@ class ChannelSumsView(QWidget):
             self.views[key].set_maps(np.asarray(values)[None], (-limit, limit))
         self.views["relu"].image.setColorMap(colormap(ACTIVATION_CMAP))
         self.views["relu"].set_maps(np.asarray(info["relu"])[None], (0.0, limit))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_side_by_side()
+
+    def _fit_side_by_side(self) -> None:
+        """Alone in the view (a shortcut's sum), the three square maps get a row as tall as a third of its width,
+        so they sit right under their titles; the spare height stays below them rather than between."""
+        side = _UNLIMITED
+        if self._sum_mode:
+            side = max(40, (self.graphics.viewport().width() - 24) // 3)
+        self.graphics.ci.layout.setRowMaximumHeight(7, side)
 
     def _show_stacked_rows(self, shown: bool) -> None:
         """Show or fold away the input, kernel and response rows (a shortcut's sum has none of them)."""
