@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from . import add_averaging_options, add_distillation_options, check_averaging_options, check_distillation_options
-from ..models import save_weights, weights_path
+from ..models import load_model_file, save_weights, weights_path
 from ..models.config import check_config, check_size
 from ..models.photo import PhotoCNN
 from ..models.weights import ModelLoadError
@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
                              "matrix units (AMX), where it is about twice as fast")
     parser.add_argument("--cutout", type=int, default=12,
                         help="side of the square cut out of each training photo (0: none)")
+    parser.add_argument("--init", type=pathlib.Path, default=None,
+                        help="start from this weights file's network (its layout; e.g. the bundled cifar10.pt, "
+                             "to train it for another cycle) instead of fresh weights")
     add_averaging_options(parser)
     add_distillation_options(parser)
     args = parser.parse_args(argv)
@@ -121,12 +124,24 @@ def main(argv: list[str] | None = None) -> int:
     except ModelLoadError as exc:
         parser.error(f"the app could not open a network of this layout: {exc}")
 
+    start = None
+    if args.init is not None:  # read before the data: a file that will not do is said at once
+        try:
+            start = load_model_file(args.init, "cifar10")
+        except ModelLoadError as exc:
+            parser.error(f"--init: {exc}")
+        args.widths, args.convs = start.config["widths"], start.config["convs"]
+        args.residual = start.config.get("residual", [0] * len(args.widths))
     torch.manual_seed(args.seed)
     images, labels = load_cifar10("train", args.data)
     train_idx, val_idx = split_train_val(len(images), 0.1, seed=args.seed)
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(255.0)
     y = torch.from_numpy(labels)
-    model = PhotoCNN(tuple(args.widths), tuple(args.convs), tuple(args.residual)).to(memory_format=torch.channels_last)
+    if start is None:
+        model = PhotoCNN(tuple(args.widths), tuple(args.convs), tuple(args.residual))
+    else:
+        model = start.train()
+    model = model.to(memory_format=torch.channels_last)
     params = sum(p.numel() for p in model.parameters())
     device = pick_device(args.device)
     use_bf16 = args.precision == "bf16" or (args.precision == "auto" and (
@@ -163,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
                   "cutout": args.cutout, "ema": args.ema, "select": args.select,
                   "teacher": str(args.teacher) if teacher else None,
                   "distill_weight": args.distill_weight if teacher else None,
-                  "temperature": args.temperature if teacher else None})
+                  "temperature": args.temperature if teacher else None,
+                  "init": str(args.init) if args.init else None})
     args.out.with_suffix(".partial.pt").unlink(missing_ok=True)
     if args.out.resolve() != weights_path("cifar10").resolve():
         print(f"best validation accuracy {best:.4f}; weights written to {args.out}", flush=True)

@@ -125,3 +125,43 @@ def test_mnist_command_refuses_no_epochs_before_reading_data(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--epochs", "0", "--data", "/nonexistent"])
     assert stop.value.code == 2 and "--epochs must be at least 1" in capsys.readouterr().err
+
+
+def test_cifar_command_refuses_a_starting_file_that_will_not_do_before_reading_data(tmp_path, capsys):
+    from explainer.models import DigitCNN, save_weights
+    from explainer.train.cifar import main
+
+    digits = save_weights(tmp_path / "digits.pt", "mnist", DigitCNN(), {})
+    for path, words in ((tmp_path / "missing.pt", "--init:"), (digits, "--init:")):
+        with pytest.raises(SystemExit) as stop:
+            main(["--init", str(path), "--data", "/nonexistent"])
+        assert stop.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_cifar_command_can_go_on_from_a_trained_network(tmp_path, monkeypatch):
+    """``--init``: training starts from the file's weights and layout (the widths given are not used)."""
+    from explainer.models import read_weights, save_weights
+    from explainer.models.photo import PhotoCNN
+    from explainer.train import cifar as train_cifar
+
+    torch.manual_seed(0)
+    start = PhotoCNN((4, 8), (1, 1), (1, 0))
+    first = save_weights(tmp_path / "first.pt", "cifar10", start, start.config)
+    rng = np.random.default_rng(5)
+    monkeypatch.setattr(train_cifar, "load_cifar10", lambda _split, _root=None: (
+        rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8), np.arange(40) % 10))
+    seen = []
+
+    def fake_fit(model, *args, **kwargs):
+        seen.append({k: v.clone() for k, v in model.state_dict().items()})
+        return iter(())
+
+    monkeypatch.setattr(train_cifar, "fit", fake_fit)
+    out = tmp_path / "next.pt"
+    assert train_cifar.main(["--init", str(first), "--widths", "16", "32", "64", "--out", str(out),
+                             "--device", "cpu"]) == 0
+    for key, value in start.state_dict().items():
+        assert torch.equal(seen[0][key], value), key
+    written = read_weights(out)
+    assert written["config"]["widths"] == [4, 8] and written["config"]["residual"] == [1, 0]
+    assert written["metrics"]["init"] == str(first)
