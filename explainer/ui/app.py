@@ -1,23 +1,23 @@
-"""The main window: lesson navigator, menus, status bar, sessions, and the command line."""
+"""The main window: lesson navigator, menus, status bar, sessions, and the command line.
+
+The menus and their commands are in :mod:`.window_menus`, sessions in :mod:`.session_files` (mixins of
+:class:`MainWindow`), the process-wide start-up settings in :mod:`.runtime_config`.
+"""
 
 from __future__ import annotations
 
 import pathlib
-import sys
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -25,20 +25,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__, io
-from .animation import export_animation
+from .. import io
 from .errors import show_error
 from .lessons import LESSON_IDS, LESSONS, create_lesson, lesson_info
-from .sessions import SESSION_FORMAT, SESSION_SUFFIX, SESSION_VERSION  # noqa: F401 (re-exported)
+from .sessions import SESSION_FORMAT, SESSION_SUFFIX, SESSION_VERSION
 from .lessons.base import Lesson
+from .runtime_config import SWITCH_INTERVAL_S, configure_runtime
 from .session_files import SessionFiles
 from .state import AppState, Commands
 from .user_model import MODEL_SUFFIXES, PICKLE_SUFFIXES
 from .widgets.qimage import array_to_pixmap
+from .window_menus import WindowMenus
 from .workers import LatestOnlyRunner, WorkResult
+
+#: What other modules import from here; the runtime settings and session constants are re-exported.
+__all__ = ["DEFAULT_SAMPLE", "DEFAULT_SIZE", "SESSION_FORMAT", "SESSION_SUFFIX", "SESSION_VERSION",
+           "SWITCH_INTERVAL_S", "LessonStack", "MainWindow", "configure_runtime"]
 
 DEFAULT_SIZE = QSize(1400, 900)
 DEFAULT_SAMPLE = "chelsea"
+
+
 def _thumbnail(image: np.ndarray, side: int = 140) -> np.ndarray:
     """A small (≤ side px) uint8 copy of an image for the navigator's preview (made in a worker)."""
     from PIL import Image
@@ -84,7 +91,7 @@ class LessonStack(QStackedWidget):
         return False  # the window gives the lesson its height; no page sizes it by its width
 
 
-class MainWindow(SessionFiles, QMainWindow):
+class MainWindow(WindowMenus, SessionFiles, QMainWindow):
     """ConvLens' main window.
 
     Signals
@@ -203,54 +210,6 @@ class MainWindow(SessionFiles, QMainWindow):
         splitter.setCollapsible(1, False)
         self.setCentralWidget(splitter)
 
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = self.file_menu = bar.addMenu("&File")
-        self.open_action = self._action(file_menu, "&Open image…", self._on_open_triggered, QKeySequence.StandardKey.Open)
-        samples = file_menu.addMenu("Open &sample image")
-        for name, path in io.sample_images().items():
-            self._action(samples, name.capitalize(), lambda _=False, p=path: self.open_image(p))
-        samples.setEnabled(bool(io.sample_images()))
-        file_menu.addSeparator()
-        self.save_session_action = self._action(file_menu, "Save &session…", self._on_save_session_triggered,
-                                                QKeySequence.StandardKey.Save)
-        self.open_session_action = self._action(file_menu, "Open sess&ion…", self._on_open_session_triggered,
-                                                "Ctrl+Shift+O")
-        file_menu.addSeparator()
-        self.export_action = self._action(file_menu, "&Export view as PNG…", self._on_export_triggered, "Ctrl+E")
-        self.export_animation_action = self._action(file_menu, "Export &animation…",
-                                                    lambda: export_animation(self, self.current_lesson()),
-                                                    "Ctrl+Shift+E")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        view_menu = self.view_menu = bar.addMenu("&View")
-        self.fullscreen_action = self._action(view_menu, "&Full screen", self._on_fullscreen_toggled, "F11")
-        self.fullscreen_action.setCheckable(True)
-        view_menu.addSeparator()
-        self._action(view_menu, "&Next lesson", lambda: self._step_lesson(1), "Ctrl+PgDown")
-        self._action(view_menu, "&Previous lesson", lambda: self._step_lesson(-1), "Ctrl+PgUp")
-        lessons_menu = view_menu.addMenu("&Lessons")
-        for number, info in enumerate(LESSONS, start=1):
-            self._action(lessons_menu, info.title, lambda _=False, i=info.id: self.show_lesson(i), f"Ctrl+{number}")
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About ConvLens", self._on_about_triggered)
-
-    def _move_help_menu_last(self) -> None:
-        bar = self.menuBar()
-        help_action = next(a for a in bar.actions() if a.text() == "&Help")
-        bar.removeAction(help_action)
-        bar.addAction(help_action)
-
-    def _action(self, menu, text, slot, shortcut=None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
     # -- lessons -------------------------------------------------------------
     @property
     def current_lesson_id(self) -> str | None:
@@ -291,10 +250,6 @@ class MainWindow(SessionFiles, QMainWindow):
         if changed:
             self.lesson_changed.emit(lesson_id)
         return widget
-
-    def _step_lesson(self, delta: int) -> None:
-        index = LESSON_IDS.index(self._current) if self._current else 0
-        self.show_lesson(LESSON_IDS[(index + delta) % len(LESSON_IDS)])
 
     def _on_navigator_current_changed(self, current: QListWidgetItem | None, _previous) -> None:
         if current is not None:
@@ -357,11 +312,6 @@ class MainWindow(SessionFiles, QMainWindow):
         else:
             self.open_image(path)
 
-    def _on_open_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open an image", "", io.IMAGE_FILE_FILTER)
-        if path:
-            self.open_file(path)
-
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
             event.acceptProposedAction()
@@ -371,45 +321,6 @@ class MainWindow(SessionFiles, QMainWindow):
         if files:
             self.open_file(files[0])
             event.acceptProposedAction()
-
-    # -- export, full screen, about ------------------------------------------
-    def export_view(self, path) -> bool:
-        """Save the current lesson as it looks now to a PNG file."""
-        target = self.stack.currentWidget() or self
-        pixmap = target.grab()
-        if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
-            self.statusBar().showMessage(f"Could not write {path}: check the folder exists and is writable.", 10000)
-            return False
-        self.statusBar().showMessage(f"Saved the view to {path}", 6000)
-        return True
-
-    def _on_export_triggered(self) -> None:
-        suggested = f"convlens-{self._current or 'view'}.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Export view as PNG", suggested, "PNG image (*.png)")
-        if path:
-            if not path.lower().endswith(".png"):
-                path += ".png"
-            self.export_view(path)
-
-    def _on_fullscreen_toggled(self) -> None:
-        if self.isFullScreen():
-            self.showNormal()
-        else:
-            self.showFullScreen()
-        self.fullscreen_action.setChecked(self.isFullScreen())
-
-    def _on_about_triggered(self) -> None:
-        QMessageBox.about(
-            self,
-            "About ConvLens",
-            f"<h3>ConvLens {__version__}</h3>"
-            "<p>See and touch every step of a convolutional neural network: kernels, feature maps, "
-            "pooling, dense layers, live digit recognition and segmentation.</p>"
-            "<p>Every number shown is computed by <code>explainer.core</code>, plain numpy code "
-            "tested against PyTorch. Bundled models are trained by the project's own code.</p>"
-            "<p>Data: MNIST (LeCun, Cortes, Burges; CC BY-SA 3.0), CIFAR-10 (Krizhevsky, 2009), "
-            "sample photos from scikit-image's data (public domain / CC0).</p>",
-        )
 
     def _on_state_image_changed(self, image) -> None:
         if image is None:
@@ -466,49 +377,3 @@ class MainWindow(SessionFiles, QMainWindow):
         self._loader.shutdown()
         self.user_model.shutdown()
         super().closeEvent(event)
-
-
-# ---------------------------------------------------------------- runtime
-
-
-def configure_runtime() -> None:
-    """Process-wide settings, once at start-up.
-
-    pyqtgraph: arrays are (rows, columns) like numpy, white background.
-    torch and numpy's BLAS: one thread each, which keeps live inference from the GUI's
-    worker threads fast (see :mod:`explainer.models.runtime`). torch is not imported here
-    (it takes about a second): its thread count is set when it is first imported.
-    linecache keeps only the last few source files (:func:`~explainer.runtime_memory.keep_source_cache_small`),
-    and plots paint their plain backgrounds without a cached pixmap (:func:`.memory.plain_view_backgrounds`).
-    Threads take turns with the interpreter lock every millisecond (:data:`SWITCH_INTERVAL_S`).
-    """
-    import os
-
-    import pyqtgraph as pg
-
-    from .. import INTERACTIVE_THREADS_ENV
-    from ..runtime_memory import keep_source_cache_small
-    from .memory import plain_view_backgrounds
-
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
-    # PySide6's import hook reads every module imported after it into linecache (about 20 MB for torch alone).
-    keep_source_cache_small()
-    plain_view_backgrounds()  # no pixmap per plot only to repaint its plain background (14 MB in all)
-    os.environ[INTERACTIVE_THREADS_ENV] = "1"
-    # The GUI thread and a lesson's worker hand the interpreter lock back and forth on every live update;
-    # Python's default 5 ms switch interval can keep one waiting on the other for most of a frame. At 1 ms a
-    # pen stroke in the draw lesson is read and repainted about a fifth sooner (README, benchmarks).
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
-    if "explainer.models" in sys.modules:  # torch is already in (tests, benchmarks): set it now
-        sys.modules["explainer.models"].use_interactive_threads()
-    # numpy's BLAS, like torch, on one thread: the GUI thread and its workers each make small matrix
-    # products, and a BLAS pool per caller on 2 cores makes them fight (8 ms instead of 0.1 ms measured).
-    global _BLAS_LIMIT
-    from threadpoolctl import threadpool_limits
-
-    _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
-
-
-_BLAS_LIMIT = None
-#: The interpreter's thread switch interval set by :func:`configure_runtime` (Python's default: 0.005 s).
-SWITCH_INTERVAL_S = 0.001

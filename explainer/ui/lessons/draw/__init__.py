@@ -1,7 +1,8 @@
 """Lesson ``draw``: draw a digit and watch a trained LeNet-style CNN read it.
 
-``state`` holds the lesson's state (no Qt), ``view`` the page, ``work`` the
-background work and ``describe`` the texts written about a reading.
+``state`` holds the lesson's state (no Qt), ``view`` the page, ``reading_display`` how a
+reading is shown on it, ``work`` the background work and ``describe`` the texts written about
+a reading.
 """
 
 from __future__ import annotations
