@@ -26,7 +26,9 @@ def add_distillation_options(parser) -> None:
     parser.add_argument("--distill-weight", type=float, default=0.9,
                         help="share of the loss that follows the teacher (the rest follows the labels)")
     parser.add_argument("--temperature", type=float, default=4.0, help="softening of both networks' answers")
-    parser.add_argument("--device", default="auto", help="cuda, cpu, or auto (a GPU where there is one)")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu (the default: how the bundled weights were trained, so a run reproduces them), "
+                             "cuda, or auto (a GPU where there is one; the same recipe, other rounding)")
 
 
 def check_distillation_options(parser, args) -> None:
