@@ -24,6 +24,9 @@ A picture is never decoded at a cost of more than :data:`MAX_DECODE_BYTES`
 
 Larger files are refused before any pixel is decoded, with a message that says
 how to shrink them.
+
+The bundled sample photos, presets and held-out data (:func:`sample_images`,
+:func:`heldout_digits`, ...) live in :mod:`explainer.bundled` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -34,12 +37,17 @@ import os
 import pathlib
 import re
 import struct
-import threading
 import warnings
 import zlib
 
 import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
+
+from .bundled import assets_dir, heldout_digits, heldout_photos, load_preset, sample_images
+
+#: The loader's names, and the bundled files' (:mod:`explainer.bundled`), which are read from here.
+__all__ = ["IMAGE_FILE_FILTER", "MAX_DECODE_BYTES", "MAX_PIXELS", "MAX_SIDE", "ImageLoadError", "assets_dir",
+           "heldout_digits", "heldout_photos", "load_image", "load_preset", "sample_images", "to_grayscale"]
 
 #: Longest side an image keeps after loading; larger ones are shrunk (aspect kept).
 MAX_SIDE = 2048
@@ -352,82 +360,3 @@ def to_grayscale(rgb: np.ndarray) -> np.ndarray:
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an RGB image of shape (H, W, 3), got {rgb.shape}")
     return rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-
-
-def assets_dir() -> pathlib.Path:
-    """The folder with bundled weights, sample pictures and presets."""
-    return pathlib.Path(__file__).resolve().parent.parent / "assets"
-
-
-def sample_images() -> dict[str, pathlib.Path]:
-    """Bundled sample photos, by name (e.g. ``"chelsea"``), in alphabetical order."""
-    folder = assets_dir() / "samples"
-    if not folder.is_dir():
-        return {}
-    paths = [p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg")]
-    return {p.stem: p for p in sorted(paths)}
-
-
-def load_preset(name: str) -> dict:
-    """A convolution preset from ``assets/presets/lecture.json`` (``"rgb"`` or ``"binary"``).
-
-    Returns the dict with ``input`` (C, H, W), ``kernels`` (K, C, k, k) and
-    ``bias`` (K,) as float arrays.
-    """
-    import json
-
-    presets = json.loads((assets_dir() / "presets" / "lecture.json").read_text(encoding="utf-8"))
-    if name not in presets:
-        raise ValueError(f"unknown preset {name!r}; presets: {', '.join(presets)}")
-    preset = dict(presets[name])
-    for key in ("input", "kernels", "bias"):
-        preset[key] = np.asarray(preset[key], dtype=np.float64)
-    return preset
-
-
-def heldout_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The bundled held-out MNIST digits: images (N, 28, 28) float32 in [0, 1] and labels (N,).
-
-    Every caller gets the same two arrays, read-only (five lessons use them: one copy in
-    memory, and a random scene does not read the file again); copy them to change them.
-    """
-    path = assets_dir() / "samples" / "mnist_heldout.npz"
-    try:
-        stat = path.stat()
-    except OSError:
-        stat = None
-    if stat is None or not path.is_file():
-        return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64)
-    return _read_heldout_digits(str(path), stat.st_mtime_ns, stat.st_size)
-
-
-_HELDOUT_LOCK = threading.Lock()
-_heldout_cache: tuple = (None, None)
-
-
-def _read_heldout_digits(path: str, mtime_ns: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The digits in ``path``, read once per version of the file (its time and size are the key)."""
-    global _heldout_cache
-    key = (path, mtime_ns, size)
-    with _HELDOUT_LOCK:
-        if _heldout_cache[0] == key:
-            return _heldout_cache[1]
-        with np.load(path) as data:
-            images, labels = data["images"].astype(np.float32) / 255.0, data["labels"].astype(np.int64)
-        images.flags.writeable = False
-        labels.flags.writeable = False
-        _heldout_cache = (key, (images, labels))
-        return images, labels
-
-
-def heldout_photos() -> tuple[np.ndarray, np.ndarray]:
-    """The bundled held-out CIFAR-10 photos: images (N, 32, 32, 3) float32 RGB in [0, 1] and labels (N,).
-
-    Ten per class from the training run's validation split (``python -m explainer.train cifar10``
-    writes them); empty arrays when the file is missing.
-    """
-    path = assets_dir() / "samples" / "cifar10_heldout.npz"
-    if not path.is_file():
-        return np.zeros((0, 32, 32, 3), np.float32), np.zeros(0, np.int64)
-    with np.load(path) as data:
-        return data["images"].astype(np.float32) / 255.0, data["labels"].astype(np.int64)

@@ -1,7 +1,8 @@
 """Lesson ``convolution``: step a kernel across the channels of an input, every number shown.
 
 ``state.py`` holds the lesson's whole state (no Qt), ``presets.py`` where its
-inputs come from, ``view.py`` the page.
+inputs come from, ``view.py`` the page and ``step_display.py`` how the numbers of
+each step are drawn on it.
 """
 
 from __future__ import annotations

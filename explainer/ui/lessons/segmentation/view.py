@@ -5,7 +5,8 @@ ground truth), take a random scene of held-out digits, or open a picture. The
 three FCNs run side by side with the lecture's four panels (image, ground
 truth, prediction, overlap) and its metrics: pixel accuracy and per-class IoU
 graded Poor, Good, Excellent. Everything shown follows ``self.state``; the
-scores are computed in a worker and drawn with the input they answer.
+scores are computed in a worker and drawn with the input they answer, by
+:class:`~.results_display.ResultsDisplay` (a mixin).
 """
 
 from __future__ import annotations
@@ -17,35 +18,32 @@ from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QGridLayout, QHBoxLayo
                                QVBoxLayout, QWidget)
 
 from .... import io
-from ....core import grade_iou
 from ....data.scenes import CLASS_NAMES, SCENE_SIDE, make_scene
 from ....models.fcn import VARIANTS
 from ...widgets.drawing_pad import DrawingPad
 from ...widgets.fcn_strip import ArchitectureStrip
 from ...widgets.panels import ImageView, PanelGrid
 from ...widgets.score_table import ScoreTable
-from ...widgets.swatches import colorize, swatch_html, swatch_legend
+from ...widgets.swatches import swatch_html, swatch_legend
 from ...widgets.transposed_stepper import TransposedStepper
 from ...workers import WorkResult
 from ..base import Lesson
-from .colours import ERROR_NAMES, ERROR_PLACES, GRADE_COLORS, OVERLAP, OVERLAP_NAMES, PALETTE, PALETTE_TEXT
+from .colours import ERROR_NAMES, ERROR_PLACES, OVERLAP, OVERLAP_NAMES, PALETTE, PALETTE_TEXT
 from .compute import TITLES, SceneInput, load_fcns, picture_to_scene, segment, upsampling_stages
+from .results_display import ABSENT_ROW, BLANK, ERRORS_TITLE, IOU_ROW, METRIC_ROWS, NUM_DIGITS, ResultsDisplay
 from .state import STROKE_MARGIN, SegmentationState
 from .upsampling import ArchitecturePage, lesson_animations
 
-ERRORS_TITLE = "FCN-8s errors"
-METRIC_ROWS = (["mean IoU", "pixel accuracy", "wrong pixels", " at boundaries", " wrong digit", " other",
-                "IoU background"] + [f"IoU {d}" for d in range(10)] + ["absent"])
-IOU_ROW = 6  # the row of "IoU background"; class c is on row IOU_ROW + c
-ABSENT_ROW = len(METRIC_ROWS) - 1  # one line for the digits in neither the scene nor any prediction
+#: What other modules import from here (tests read the metric rows); the results' names are re-exported
+#: from :mod:`.results_display`.
+__all__ = ["ABSENT_ROW", "BLANK", "ERRORS_TITLE", "FIRST_SCENE_SEED", "IOU_ROW", "METRIC_ROWS", "NUM_DIGITS",
+           "PEN_FRACTION", "SegmentationLesson"]
+
 PEN_FRACTION = 3.6 / SCENE_SIDE  # strokes about as thick as in the scenes
-#: What an image panel shows when there is nothing to show (no ground truth to compare with).
-BLANK = np.full((SCENE_SIDE, SCENE_SIDE, 3), 60, np.uint8)
-NUM_DIGITS = 10
 FIRST_SCENE_SEED = 7
 
 
-class SegmentationLesson(Lesson):
+class SegmentationLesson(ResultsDisplay, Lesson):
     """The segmentation lesson. ``results_shown`` is emitted after a worker's result is drawn."""
 
     lesson_id = "segmentation"
@@ -309,85 +307,6 @@ class SegmentationLesson(Lesson):
             self.commands.post_message(f"Segmentation failed: {result.error}", 10000)
             return
         self._show_results(result.value, result.context)
-
-    # ================================================================ showing
-    def _set_panel(self, key: str, rgb: np.ndarray, title: str | None = None) -> None:
-        view = self.views[key]
-        # Straight to the item: every panel is 96×96 (its range was set once) and uint8 colours skip a float copy.
-        view.image.setImage(rgb, autoLevels=False, levels=(0, 255))
-        if title is not None and view.title.text != title:  # re-laying out the HTML label costs more than the image
-            view.set_title(title)
-
-    def _show_inputs(self, scene: SceneInput) -> None:
-        self.views["image"].set_image(scene.image, levels=(0, 1))
-        if scene.truth is None:
-            self._set_panel("truth", BLANK, "ground truth: none for a loaded picture")
-            self._set_panel("errors", BLANK, "errors: no truth")
-        else:
-            self._set_panel("truth", colorize(scene.truth, PALETTE), "ground truth")
-
-    def _show_results(self, results: dict, scene: SceneInput) -> None:
-        """Draw ``results`` of :func:`~.compute.segment` beside the input ``scene`` they answer."""
-        self._show_inputs(scene)
-        if "errors_map" in results:
-            self._set_panel("errors", colorize(results["errors_map"], ERROR_PLACES), ERRORS_TITLE)
-        for col, variant in enumerate(VARIANTS):
-            entry = results["variants"][variant]
-            self._set_panel(f"{variant}/pred", colorize(entry["pred"], PALETTE))
-            if scene.truth is None:
-                self._set_panel(f"{variant}/overlap", BLANK)
-                self.metrics.set_cell(0, col, "no ground truth")
-                for row in range(1, len(METRIC_ROWS)):
-                    self.metrics.set_cell(row, col, "—")
-                continue
-            self._set_panel(f"{variant}/overlap", colorize(entry["overlap"], OVERLAP))
-            grade = grade_iou(entry["miou"])
-            self.metrics.set_cell(0, col, f"{entry['miou']:.3f} {grade}", GRADE_COLORS[grade], bold=True)
-            errors = entry["errors"]
-            values = [f"{entry['pixel_accuracy']:.2%}", f"{errors['wrong']:,}", f"{errors['boundary']:,}",
-                      f"{errors['wrong digit']:,}", f"{errors['other']:,}"]
-            for row, text in enumerate(values, start=1):
-                self.metrics.set_cell(row, col, text)
-            for c, iou in enumerate(entry["iou"]):
-                if np.isnan(iou):
-                    self.metrics.set_cell(IOU_ROW + c, col, "absent", "#999999")
-                else:
-                    g = grade_iou(iou)
-                    self.metrics.set_cell(IOU_ROW + c, col, f"{iou:.3f} {g}", GRADE_COLORS[g])
-        self._fold_absent(results, scene)
-        if scene.truth is not None:
-            share, fake = results["background_share"], results["all_background_miou"]
-            self.dominance.setText(
-                f"<b>Why pixel accuracy flatters:</b> {share:.1%} of this scene is background, so a network "
-                f"that answers “background” everywhere scores {share:.1%} pixel accuracy, yet its mean IoU is "
-                f"{fake:.3f} ({grade_iou(fake)}). IoU scores each class on its own pixels only.")
-        else:
-            self.dominance.setText("A loaded picture has no ground truth, so there is nothing to score: "
-                                   "draw with class colours or use a random scene to see the metrics.")
-        self.results, self.shown = results, scene
-        self._request_stages()
-        self.results_shown.emit()
-
-    def _fold_absent(self, results: dict, scene: SceneInput) -> None:
-        """Hide the IoU rows of digits in neither the scene nor any prediction; one line names them."""
-        if scene.truth is None:
-            absent = list(range(NUM_DIGITS))  # nothing to score: no per-digit rows
-        else:
-            absent = [d for d in range(NUM_DIGITS)
-                      if all(np.isnan(results["variants"][v]["iou"][d + 1]) for v in VARIANTS)]
-        for d in range(NUM_DIGITS):
-            self._show_row(IOU_ROW + 1 + d, d not in absent)
-        if scene.truth is not None and absent:
-            for col in range(len(VARIANTS)):  # one cell spans the row; the others, under it, say the same
-                self.metrics.set_cell(ABSENT_ROW, col,
-                                      f"{', '.join(map(str, absent))}: not in the scene or a prediction", "#777777")
-            self.metrics.item(ABSENT_ROW, 0).setToolTip("These digits are in neither the ground truth nor any "
-                                                        "variant's prediction, so they have no IoU.")
-        self._show_row(ABSENT_ROW, scene.truth is not None and bool(absent))
-
-    def _show_row(self, row: int, shown: bool) -> None:
-        if self.metrics.isRowHidden(row) == shown:  # only on a change: hiding a row re-lays out the table
-            self.metrics.setRowHidden(row, not shown)
 
     # ================================================================ the upsampling path, animations
     def _request_stages(self) -> None:
