@@ -124,9 +124,13 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     ``"accuracy+loss"`` (the best accuracy, ties broken by the lower validation
     loss: a small validation set often has many epochs at its best accuracy).
 
-    ``device`` is where the model trains (``"cuda"`` on a machine with a GPU). The data, the
-    shuffling and the augmentation stay on the CPU with the seeded generator, so a run draws the
-    same batches wherever it runs; each augmented batch is then moved to the device.
+    ``device`` is where the model trains (``"cuda"`` on a machine with a GPU). The training and
+    validation sets are moved there and the augmentation's arithmetic runs there, but every random
+    draw (the shuffling, the augmentation's choices) comes from the seeded CPU generator, so a run
+    draws the same batches wherever it runs. On a device other than the CPU the per-batch reports'
+    running loss and accuracy are read back on an epoch's first batch and then every
+    :data:`SYNC_EVERY` batches (so a report may be up to that many batches old); the epoch reports
+    are always up to date.
 
     ``teacher`` (a trained network in eval mode, on ``device``) turns on knowledge distillation
     (Hinton, Vinyals & Dean, 2015): the loss is ``distill_weight`` × T² × KL(teacher ‖ student),
@@ -183,7 +187,6 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
             xb, yb = x_train[idx], y_train[idx]
             if augment is not None:
                 xb = augment(xb, generator)
-            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
             with torch.autocast(device.type, dtype=autocast_dtype or torch.bfloat16,
                                 enabled=autocast_dtype is not None):
                 logits = model(xb)
@@ -200,7 +203,7 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
             seen += len(idx)
             loss_sum += loss.detach().float() * len(idx)
             correct += (logits.argmax(1) == yb).sum()
-            if on_cpu or (batch + 1) % SYNC_EVERY == 0 or batch + 1 == batches:
+            if on_cpu or batch == 0 or (batch + 1) % SYNC_EVERY == 0 or batch + 1 == batches:
                 shown_loss, shown_acc = loss_sum.item() / seen, correct.item() / seen
             yield Progress("batch", epoch, epochs, batch + 1, batches, shown_loss, shown_acc,
                            lr=schedule.get_last_lr()[0], seconds=time.perf_counter() - start_time)

@@ -26,16 +26,27 @@ def add_distillation_options(parser) -> None:
     parser.add_argument("--distill-weight", type=float, default=0.9,
                         help="share of the loss that follows the teacher (the rest follows the labels)")
     parser.add_argument("--temperature", type=float, default=4.0, help="softening of both networks' answers")
-    parser.add_argument("--device", default="cpu",
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"),
                         help="cpu (the default: how the bundled weights were trained, so a run reproduces them), "
                              "cuda, or auto (a GPU where there is one; the same recipe, other rounding)")
 
 
-def check_distillation_options(parser, args) -> None:
+def check_distillation_options(parser, args, dataset: str) -> None:
+    """Usage errors for the options above, before any data is read; a ``--teacher`` file is read here
+    (into ``args.teacher_network``, on the CPU: None without one), so a file that will not do is said at once."""
+    from .teacher import check_device, load_teacher
+
+    check_device(parser, args.device)
+    args.teacher_network = None
     if not 0.0 <= args.distill_weight <= 1.0:
         parser.error(f"--distill-weight must lie between 0 and 1, got {args.distill_weight}")
     if args.temperature <= 0:
         parser.error(f"--temperature must be positive, got {args.temperature}")
     if args.teacher is not None and not args.teacher.is_file():
         parser.error(f"there is no teacher file {args.teacher}: train one with "
-                     f"'python -m explainer.train teacher DATASET'")
+                     f"'python -m explainer.train teacher {dataset} --seed {args.seed}'")
+    if args.teacher is not None:
+        try:
+            args.teacher_network = load_teacher(args.teacher, dataset, seed=args.seed)
+        except ValueError as exc:
+            parser.error(f"--teacher: {exc}")

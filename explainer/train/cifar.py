@@ -17,13 +17,13 @@ import numpy as np
 import torch
 
 from . import add_averaging_options, add_distillation_options, check_averaging_options, check_distillation_options
-from ..models import load_model_file, save_weights, weights_path
+from ..models import load_model_file, read_weights, save_weights, weights_path
 from ..models.config import check_config, check_size
 from ..models.photo import PhotoCNN
 from ..models.weights import ModelLoadError
 from ..data.readers import load_cifar10, split_train_val
 from ..models.loop import fit
-from .teacher import load_teacher, pick_device
+from .teacher import pick_device
 
 # The bundled cifar10.pt: three stages of one convolution and residual blocks (two, two, one), 144,794 weights.
 DEFAULT_WIDTHS = (16, 32, 64)
@@ -69,6 +69,14 @@ def cutout(x: torch.Tensor, generator: torch.Generator, size: int) -> torch.Tens
     return x * keep[:, None].to(x.dtype)
 
 
+def argv_has_layout(argv: list[str] | None) -> bool:
+    """Whether the command line names a layout option (``--widths``, ``--convs``, ``--residual``)."""
+    import sys
+
+    words = sys.argv[1:] if argv is None else argv
+    return any(w.split("=")[0] in ("--widths", "--convs", "--residual") for w in words)
+
+
 def augment_photos(cutout_size: int = 12):
     """The training augmentation: random crops and flips, then (``cutout_size`` > 0) cutout."""
     if cutout_size <= 0:
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     add_distillation_options(parser)
     args = parser.parse_args(argv)
     check_averaging_options(parser, args)
-    check_distillation_options(parser, args)
+    check_distillation_options(parser, args, "cifar10")
     if args.convs is None:
         args.convs = list(DEFAULT_CONVS) if args.widths == list(DEFAULT_WIDTHS) else [2] * len(args.widths)
     if len(args.convs) != len(args.widths):
@@ -128,10 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.init is not None:  # read before the data: a file that will not do is said at once
         try:
             start = load_model_file(args.init, "cifar10")
+            trained_on = read_weights(args.init, "cifar10")["metrics"].get("seed")
         except ModelLoadError as exc:
             parser.error(f"--init: {exc}")
-        args.widths, args.convs = start.config["widths"], start.config["convs"]
-        args.residual = start.config.get("residual", [0] * len(args.widths))
+        if trained_on is not None and trained_on != args.seed:
+            parser.error(f"--init: {args.init} was trained on the split of seed {trained_on}, so it has seen the "
+                         f"validation photos of seed {args.seed}'s split: use --seed {trained_on}")
+        layout = (start.config["widths"], start.config["convs"],
+                  start.config.get("residual", [0] * len(start.config["widths"])))
+        if (args.widths, args.convs, args.residual) != layout and argv_has_layout(argv):
+            print(f"--init: the layout is {args.init}'s own (widths {layout[0]}, convs {layout[1]}, "
+                  f"residual {layout[2]}); the layout options given are not used", flush=True)
+        args.widths, args.convs, args.residual = (list(v) for v in layout)
     torch.manual_seed(args.seed)
     images, labels = load_cifar10("train", args.data)
     train_idx, val_idx = split_train_val(len(images), 0.1, seed=args.seed)
@@ -146,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(args.device)
     use_bf16 = args.precision == "bf16" or (args.precision == "auto" and (
         device.type == "cuda" or cpu_has_bf16_matrix_units()))
-    teacher = load_teacher(args.teacher, "cifar10", device) if args.teacher else None
+    teacher = args.teacher_network.to(device) if args.teacher_network is not None else None
     print(f"training PhotoCNN widths={tuple(args.widths)} convs={tuple(args.convs)} residual={tuple(args.residual)} ({params:,} parameters) on "
           f"{len(train_idx)} photos, validating on {len(val_idx)}; {'bf16 autocast' if use_bf16 else 'float32'} on "
           f"{device}" + (f"; distilling from {args.teacher} (weight {args.distill_weight}, T {args.temperature})"

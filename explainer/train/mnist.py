@@ -25,7 +25,7 @@ from ..models import DigitCNN, save_weights, weights_path
 from ..data.readers import load_mnist, split_train_val
 from ..models.augment import augment_digits, augment_digits_elastic
 from ..models.loop import fit
-from .teacher import load_teacher, pick_device
+from .teacher import pick_device
 
 DEFAULT_CONFIG = dict(conv1=32, conv2=64, hidden=128, kernel=5, pool="max", dropout=0.3)
 #: The comparison network of the invariance lab: everything as above but no pooling.
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     add_distillation_options(parser)
     args = parser.parse_args(argv)
     check_averaging_options(parser, args)
-    check_distillation_options(parser, args)
+    check_distillation_options(parser, args, "mnist")
     arch, config = ("mnist_nopool", NOPOOL_CONFIG) if args.no_pool else ("mnist", DEFAULT_CONFIG)
     if args.epochs < 1:
         parser.error(f"--epochs must be at least 1, got {args.epochs}")
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     y = torch.from_numpy(labels)
     model = DigitCNN(**config)
     device = pick_device(args.device)
-    teacher = load_teacher(args.teacher, "mnist", device) if args.teacher else None
+    teacher = args.teacher_network.to(device) if args.teacher_network is not None else None
     print(f"training DigitCNN {config} on {len(train_idx)} digits, validating on {len(val_idx)}, on {device}"
           + (f"; distilling from {args.teacher} (weight {args.distill_weight}, T {args.temperature})"
              if teacher else ""), flush=True)

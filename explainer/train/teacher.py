@@ -24,6 +24,7 @@ from torch import nn
 from ..data.readers import load_cifar10, load_mnist, split_train_val
 from ..models.augment import augment_digits_elastic
 from ..models.loop import fit
+from ..models.weights import _load_failure
 
 FORMAT = "convlens-teacher"
 RUNS = pathlib.Path(__file__).resolve().parents[2] / "runs" / "teachers"
@@ -90,31 +91,52 @@ def save_teacher(path: pathlib.Path, dataset: str, model: TeacherNet, metrics: d
     return path
 
 
-def load_teacher(path, dataset: str, device: str | torch.device = "cpu") -> TeacherNet:
+def load_teacher(path, dataset: str, device: str | torch.device = "cpu", seed: int | None = None) -> TeacherNet:
     """A teacher written by :func:`save_teacher`, in eval mode on ``device``.
 
-    Reads weights only (``weights_only=True``). Raises ``ValueError`` in plain words when the file
-    is not a teacher for ``dataset``.
+    Reads weights only (``weights_only=True``). ``seed``: the student's split; a teacher trained on
+    another split has seen the student's validation examples, and is refused. Raises ``ValueError``
+    in plain words when the file cannot be read, is not a teacher for ``dataset`` or is for another split.
     """
-    payload = torch.load(pathlib.Path(path), map_location="cpu", weights_only=True)
+    path = pathlib.Path(path)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 (torch raises many kinds for a foreign or damaged file)
+        raise ValueError(str(_load_failure(path.name, exc))) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a teacher network written by 'python -m explainer.train teacher'")
     if payload.get("dataset") != dataset:
         raise ValueError(f"{path} is a teacher for {payload.get('dataset')!r}, not for {dataset!r}")
-    config = payload["config"]
-    model = TeacherNet(config["in_channels"], tuple(config["widths"]), config["blocks"], config["classes"])
-    model.load_state_dict(payload["state_dict"])
+    trained_on = (payload.get("metrics") or {}).get("seed")
+    if seed is not None and trained_on != seed:
+        raise ValueError(f"{path} was trained on the split of seed {trained_on}, so it has seen the validation "
+                         f"examples of seed {seed}'s split: train a teacher with --seed {seed}")
+    try:
+        config = payload["config"]
+        model = TeacherNet(config["in_channels"], tuple(config["widths"]), config["blocks"], config["classes"])
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError):
+        raise ValueError(f"{path} does not hold a whole teacher network (its layout or weights are damaged)") from None
     model.to(device).eval()
     for p in model.parameters():
         p.requires_grad_(False)
     return model
 
 
+DEVICES = ("cpu", "cuda", "auto")
+
+
 def pick_device(name: str) -> torch.device:
-    """``auto`` → CUDA where torch sees a GPU, else the CPU."""
+    """``auto`` → CUDA where torch sees a GPU, else the CPU; ``cpu`` and ``cuda`` as they are."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
+
+
+def check_device(parser, name: str) -> None:
+    """A usage error for ``--device cuda`` where torch sees no GPU (said before any data is read)."""
+    if name == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: torch sees no GPU on this machine (use cpu, or auto)")
 
 
 def training_data(dataset: str, data_dir, seed: int):
@@ -141,14 +163,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seed", type=int, default=0, help="the split's seed: use the student's")
-    parser.add_argument("--device", default="auto", help="cuda, cpu, or auto (a GPU where there is one)")
+    parser.add_argument("--device", default="auto", choices=DEVICES, help="cuda, cpu, or auto (a GPU where there is one)")
     parser.add_argument("--out", type=pathlib.Path, default=None)
     parser.add_argument("--data", type=pathlib.Path, default=None)
     args = parser.parse_args(argv)
     setup = SETUPS[args.dataset]
-    epochs = args.epochs or setup["epochs"]
-    if epochs < 1:
-        parser.error("--epochs must be at least 1")
+    epochs = setup["epochs"] if args.epochs is None else args.epochs
+    batch_size = setup["batch_size"] if args.batch_size is None else args.batch_size
+    lr = setup["lr"] if args.lr is None else args.lr
+    if epochs < 1 or batch_size < 1:
+        parser.error(f"--epochs and --batch-size must be at least 1, got {epochs} and {batch_size}")
+    if not lr > 0:
+        parser.error(f"--lr must be positive, got {lr}")
+    check_device(parser, args.device)
     device = pick_device(args.device)
     out = args.out or default_path(args.dataset, args.seed)
     torch.manual_seed(args.seed)
@@ -159,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
           f"validating on {len(x_val)}, on {device}", flush=True)
     last = None
     for progress in fit(model, x_train, y_train, x_val, y_val, epochs=epochs,
-                        batch_size=args.batch_size or setup["batch_size"], lr=args.lr or setup["lr"],
+                        batch_size=batch_size, lr=lr,
                         weight_decay=5e-4, augment=augment, seed=args.seed, label_smoothing=0.1, optimizer="sgd",
                         autocast_dtype=torch.bfloat16 if device.type == "cuda" else None, device=device):
         if progress.kind == "epoch":

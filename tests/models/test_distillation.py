@@ -165,3 +165,72 @@ def test_cifar_command_can_go_on_from_a_trained_network(tmp_path, monkeypatch):
     written = read_weights(out)
     assert written["config"]["widths"] == [4, 8] and written["config"]["residual"] == [1, 0]
     assert written["metrics"]["init"] == str(first)
+
+
+def test_a_teacher_of_another_split_or_a_damaged_file_is_refused_in_words(tmp_path):
+    torch.manual_seed(0)
+    model = TeacherNet(1, (8, 16)).eval()
+    path = save_teacher(tmp_path / "t.pt", "mnist", model, {"seed": 1})
+    assert load_teacher(path, "mnist", seed=1) is not None
+    with pytest.raises(ValueError, match="seen the validation examples of seed 0's split"):
+        load_teacher(path, "mnist", seed=0)
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a saved network at all" * 10)
+    with pytest.raises(ValueError) as error:
+        load_teacher(garbage, "mnist")
+    assert "garbage.pt" in str(error.value) and "weights_only" not in str(error.value)
+    broken = tmp_path / "broken.pt"
+    torch.save({"format": "convlens-teacher", "dataset": "mnist", "config": {"in_channels": 1}, "metrics": {},
+                "state_dict": {}}, broken)
+    with pytest.raises(ValueError, match="does not hold a whole teacher network"):
+        load_teacher(broken, "mnist")
+
+
+@pytest.mark.parametrize("command", ["mnist", "cifar10"])
+def test_training_commands_read_the_teacher_before_the_data(command, tmp_path, capsys):
+    from explainer.train.__main__ import main
+
+    path = save_teacher(tmp_path / "t.pt", command, TeacherNet(3 if command == "cifar10" else 1, (8,)), {"seed": 2})
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--teacher", str(path), "--data", "/nonexistent"])  # the student's split is seed 0's
+    assert stop.value.code == 2 and "--teacher:" in capsys.readouterr().err
+    other = "mnist" if command == "cifar10" else "cifar10"
+    with pytest.raises(SystemExit) as stop:
+        main([other, "--teacher", str(path), "--seed", "2", "--data", "/nonexistent"])
+    assert stop.value.code == 2 and f"a teacher for '{command}'" in capsys.readouterr().err
+
+
+def test_device_names_are_checked_before_the_data(capsys):
+    from explainer.train.__main__ import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["mnist", "--device", "gpu", "--data", "/nonexistent"])
+    assert stop.value.code == 2 and "invalid choice: 'gpu'" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        for command in (["mnist"], ["cifar10"], ["teacher", "mnist"]):
+            with pytest.raises(SystemExit) as stop:
+                main([*command, "--device", "cuda", "--data", "/nonexistent"])
+            assert stop.value.code == 2 and "torch sees no GPU" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, words", [(["--epochs", "0"], "--epochs and --batch-size must be at least 1"),
+                                         (["--batch-size", "-4"], "--epochs and --batch-size must be at least 1"),
+                                         (["--lr", "0"], "--lr must be positive")])
+def test_teacher_command_refuses_settings_that_would_train_nothing(argv, words, capsys):
+    from explainer.train.teacher import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["mnist", *argv, "--device", "cpu", "--data", "/nonexistent"])
+    assert stop.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_cifar_command_refuses_to_go_on_from_a_network_of_another_split(tmp_path, capsys):
+    from explainer.models import save_weights
+    from explainer.models.photo import PhotoCNN
+    from explainer.train.cifar import main
+
+    start = PhotoCNN((4, 8), (1, 1))
+    first = save_weights(tmp_path / "first.pt", "cifar10", start, start.config, {"seed": 3})
+    with pytest.raises(SystemExit) as stop:
+        main(["--init", str(first), "--data", "/nonexistent"])
+    assert stop.value.code == 2 and "use --seed 3" in capsys.readouterr().err

@@ -87,7 +87,8 @@ def test_a_shortcut_sum_keeps_its_maps_right_under_their_titles_in_a_tall_view(q
     qtbot.waitUntil(lambda: view.views["relu"].view.width() > 100)
     qtbot.waitUntil(lambda: all(0 <= _gap_under_title(view, k) < 20 for k in ("sum", "pre", "relu")), timeout=2000)
     assert view.views["relu"].view.height() < view.graphics.viewport().height() / 2  # the rest is spare
-    x = np.ones((2, 4, 4))  # a convolution's breakdown gets the whole height back for its rows
+    x = np.ones((2, 4, 4))  # a convolution's breakdown shows its folded rows again, above the three maps
     view.show_breakdown({"input": x, "kernel": np.ones((2, 3, 3)), "responses": x, "sum": x[0], "pre": x[0],
                          "relu": x[0]}, "a channel")
-    qtbot.waitUntil(lambda: view.views["input"].view.height() > 40, timeout=2000)
+    qtbot.waitUntil(lambda: all(view.views[k].view.isVisible() and view.views[k].view.height() > 40
+                                for k in ("input", "kernel", "responses")), timeout=2000)
