@@ -161,7 +161,7 @@ def test_training_command_keeps_and_checkpoints_the_averaged_network(tmp_path, m
     monkeypatch.setattr(train_cifar, "save_weights", saving)
     out = tmp_path / "photos.pt"
     argv = ["--epochs", "1", "--batch-size", "8", "--widths", "4", "8", "--convs", "1", "1", "--precision", "fp32",
-            "--out", str(out), "--ema", "0.9", "--select", "accuracy+loss"]  # 9 steps: the average is not the last
+            "--out", str(out), "--ema", "0.9", "--select", "accuracy+loss", "--again", "0"]  # 9 steps: the average is not the last
     assert train_cifar.main(argv) == 0
     final = read_weights(out)
     assert final["metrics"]["ema"] == 0.9 and final["metrics"]["select"] == "accuracy+loss"

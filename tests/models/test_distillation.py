@@ -234,3 +234,62 @@ def test_cifar_command_refuses_to_go_on_from_a_network_of_another_split(tmp_path
     with pytest.raises(SystemExit) as stop:
         main(["--init", str(first), "--data", "/nonexistent"])
     assert stop.value.code == 2 and "use --seed 3" in capsys.readouterr().err
+
+
+def test_cifar_command_trains_a_second_cycle_from_the_first_ones_network(tmp_path, monkeypatch):
+    """The default run is two one-cycle schedules (the bundled file's recipe): the second starts where the first
+    ended, with its own epochs and peak learning rate, and the file records both."""
+    from explainer.models import read_weights
+    from explainer.train import cifar as train_cifar
+
+    rng = np.random.default_rng(5)
+    monkeypatch.setattr(train_cifar, "load_cifar10", lambda _split, _root=None: (
+        rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8), np.arange(40) % 10))
+    calls = []
+
+    def fake_fit(model, *args, epochs, lr, **kwargs):
+        first = next(model.parameters())
+        calls.append((epochs, lr, float(first.detach().flatten()[0])))
+        with torch.no_grad():
+            first.add_(1.0)  # "training" moves the weights: the next cycle must start from here
+        return iter(())
+
+    monkeypatch.setattr(train_cifar, "fit", fake_fit)
+    out = tmp_path / "two.pt"
+    assert train_cifar.main(["--widths", "4", "8", "--convs", "1", "1", "--epochs", "7", "--lr", "0.2",
+                             "--again", "3", "--again-lr", "0.02", "--out", str(out)]) == 0
+    assert [(e, lr) for e, lr, _ in calls] == [(7, 0.2), (3, 0.02)]
+    assert calls[1][2] == pytest.approx(calls[0][2] + 1.0)
+    metrics = read_weights(out)["metrics"]
+    assert (metrics["epochs"], metrics["again"], metrics["again_lr"]) == (7, 3, 0.02)
+    calls.clear()
+    assert train_cifar.main(["--widths", "4", "8", "--convs", "1", "1", "--again", "0", "--out", str(out)]) == 0
+    assert len(calls) == 1 and read_weights(out)["metrics"]["again_lr"] is None
+
+
+@pytest.mark.parametrize("argv, words", [(["--again", "-1"], "--again at least 0"),
+                                         (["--again-lr", "0"], "--lr and --again-lr must be positive"),
+                                         (["--epochs", "0"], "--epochs must be at least 1")])
+def test_cifar_command_refuses_cycles_that_cannot_train_before_reading_data(argv, words, capsys):
+    from explainer.train.cifar import main
+
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--data", "/nonexistent"])
+    assert stop.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_the_commands_defaults_are_the_recipe_the_bundled_photo_network_records(tmp_path, monkeypatch):
+    from explainer.models import read_weights, weights_path
+    from explainer.train import cifar as train_cifar
+
+    rng = np.random.default_rng(5)
+    monkeypatch.setattr(train_cifar, "load_cifar10", lambda _split, _root=None: (
+        rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8), np.arange(40) % 10))
+    monkeypatch.setattr(train_cifar, "fit", lambda *args, **kwargs: iter(()))
+    out = tmp_path / "defaults.pt"
+    assert train_cifar.main(["--out", str(out)]) == 0
+    recipe = ("epochs", "lr", "again", "again_lr", "cutout", "weight_decay", "seed", "parameters")
+    made, bundled = read_weights(out), read_weights(weights_path("cifar10"))
+    assert {k: made["metrics"][k] for k in recipe} == {k: bundled["metrics"][k] for k in recipe}
+    assert made["config"] == bundled["config"]
+    assert bundled["metrics"]["val_accuracy"] > bundled["metrics"]["val_accuracy_first_cycle"]
