@@ -107,12 +107,15 @@ class ChannelSumsView(QWidget):
         it is shown, so a new photo does not pay for pictures nobody sees.
         """
         self.header.setText(header)
-        for key, _cmap, title in _STACKED + _SIDE_BY_SIDE:  # a shortcut's sum may have renamed them
-            self.titles[key].setText(title)
-        self._show_stacked_rows(True)
-        self._sum_mode = False
-        self._fit_side_by_side()
-        self.titles["input"].setText(f"input channels it reads ({np.shape(info['input'])[0]})")
+        # The panels' own titles (a shortcut's sum may have renamed them), each set only if it changes.
+        titles = {key: title for key, _cmap, title in _STACKED + _SIDE_BY_SIDE}
+        titles["input"] = f"input channels it reads ({np.shape(info['input'])[0]})"
+        for key, title in titles.items():
+            self._retitle(key, title)
+        if self._sum_mode:  # back from a shortcut's sum: unfold the rows (another breakdown needs no relayout)
+            self._show_stacked_rows(True)
+            self._sum_mode = False
+            self._fit_side_by_side()
         self._pending = info
         if self.isVisible():
             self._draw_pending()
@@ -151,7 +154,7 @@ class ChannelSumsView(QWidget):
         self._pending = self._marked = None
         for key in ("input", "kernel", "responses"):
             self.views[key].clear()
-            self.titles[key].setText("")
+            self._retitle(key, "")
         self._show_stacked_rows(False)  # no kernels: the three maps take the whole view
         self._sum_mode = True
         self._fit_side_by_side()
@@ -197,6 +200,12 @@ class ChannelSumsView(QWidget):
     def set_titles(self, **titles: str) -> None:
         """Rename panels (``relu="the layer's output channel"``): a model whose convolution has no ReLU after it."""
         for key, title in titles.items():
+            self._retitle(key, title)
+
+    def _retitle(self, key: str, title: str) -> None:
+        """Set a panel's title only when it changes: pyqtgraph lays a label out again on every setText (about
+        0.1 ms each, and a new photo re-sets all seven)."""
+        if self.titles[key].text != title:
             self.titles[key].setText(title)
 
     def show_message(self, text: str) -> None:

@@ -110,7 +110,9 @@ class ImageView:
             item.show()
 
     def set_title(self, text: str) -> None:
-        self.title.setText(text)
+        """Retitle the panel; the same title again is left alone (pyqtgraph lays a label out on every setText)."""
+        if self.title.text != text:
+            self.title.setText(text)
 
 
 class PanelGrid(pg.GraphicsLayoutWidget):
