@@ -50,3 +50,10 @@ def check_distillation_options(parser, args, dataset: str) -> None:
             args.teacher_network = load_teacher(args.teacher, dataset, seed=args.seed)
         except ValueError as exc:
             parser.error(f"--teacher: {exc}")
+
+
+def print_epoch(progress) -> None:
+    """One line for an epoch report of :func:`explainer.models.loop.fit` (every training command prints the same)."""
+    print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
+          f"train acc {progress.accuracy:.4f}  val loss {progress.val_loss:.4f}  "
+          f"val acc {progress.val_accuracy:.4f}  ({progress.seconds:.0f} s)", flush=True)

@@ -16,7 +16,8 @@ import pathlib
 import numpy as np
 import torch
 
-from . import add_averaging_options, add_distillation_options, check_averaging_options, check_distillation_options
+from . import (add_averaging_options, add_distillation_options, check_averaging_options,
+               check_distillation_options, print_epoch)
 from ..models import load_model_file, read_weights, save_weights, weights_path
 from ..models.config import check_config, check_size
 from ..models.photo import PhotoCNN
@@ -193,9 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                             distill_weight=args.distill_weight, temperature=args.temperature):
             if progress.kind == "epoch":
                 last = progress
-                print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
-                      f"train acc {progress.accuracy:.4f}  val loss {progress.val_loss:.4f}  "
-                      f"val acc {progress.val_accuracy:.4f}  ({progress.seconds:.0f} s)", flush=True)
+                print_epoch(progress)
                 validated = progress.extra.get("validated", model)  # with --ema: the average, not the live weights
                 save_weights(args.out.with_suffix(".partial.pt"), "cifar10", validated, model.config,
                              {"cycle": number, "epoch": progress.epoch, "val_accuracy": progress.val_accuracy})

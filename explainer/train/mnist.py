@@ -20,7 +20,8 @@ import pathlib
 import numpy as np
 import torch
 
-from . import add_averaging_options, add_distillation_options, check_averaging_options, check_distillation_options
+from . import (add_averaging_options, add_distillation_options, check_averaging_options,
+               check_distillation_options, print_epoch)
 from ..models import DigitCNN, save_weights, weights_path
 from ..data.readers import load_mnist, split_train_val
 from ..models.augment import augment_digits, augment_digits_elastic
@@ -89,9 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                         distill_weight=args.distill_weight, temperature=args.temperature):
         if progress.kind == "epoch":
             last = progress
-            print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
-                  f"train acc {progress.accuracy:.4f}  val loss {progress.val_loss:.4f}  "
-                  f"val acc {progress.val_accuracy:.4f}  ({progress.seconds:.0f} s)", flush=True)
+            print_epoch(progress)
     best = last.extra["best_val_accuracy"] if last else float("nan")
     seconds = last.seconds if last else 0.0
     model.to("cpu")

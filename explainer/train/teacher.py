@@ -24,6 +24,7 @@ from torch import nn
 from ..data.readers import load_cifar10, load_mnist, split_train_val
 from ..models.augment import augment_digits_elastic
 from ..models.loop import fit
+from . import print_epoch
 from ..models.weights import _load_failure
 
 FORMAT = "convlens-teacher"
@@ -191,8 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                         autocast_dtype=torch.bfloat16 if device.type == "cuda" else None, device=device):
         if progress.kind == "epoch":
             last = progress
-            print(f"epoch {progress.epoch:3d}/{progress.epochs}  loss {progress.loss:.4f}  "
-                  f"val acc {progress.val_accuracy:.4f}  ({progress.seconds:.0f} s)", flush=True)
+            print_epoch(progress)
     best = last.extra["best_val_accuracy"] if last else float("nan")
     save_teacher(out, args.dataset, model, {"val_accuracy": best, "epochs": epochs, "seed": args.seed,
                                             "parameters": params})
