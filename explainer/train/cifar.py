@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     x_val = x[val_idx].contiguous(memory_format=torch.channels_last)
     augment = augment_photos(args.cutout)
     cycles = [(args.epochs, args.lr)] + ([(args.again, args.again_lr)] if args.again else [])
-    firsts = []  # each cycle's best validation accuracy
+    bests = []  # each cycle's best validation accuracy
     for number, (epochs, lr) in enumerate(cycles, 1):
         if len(cycles) > 1:
             print(f"cycle {number} of {len(cycles)}: {epochs} epochs, peak learning rate {lr}", flush=True)
@@ -198,9 +198,8 @@ def main(argv: list[str] | None = None) -> int:
                 validated = progress.extra.get("validated", model)  # with --ema: the average, not the live weights
                 save_weights(args.out.with_suffix(".partial.pt"), "cifar10", validated, model.config,
                              {"cycle": number, "epoch": progress.epoch, "val_accuracy": progress.val_accuracy})
-        firsts.append(last.extra["best_val_accuracy"] if last else float("nan"))
-        model.train()  # fit leaves the kept network in eval mode
-    best = firsts[-1]
+        bests.append(last.extra["best_val_accuracy"] if last else float("nan"))
+    best = bests[-1]
     model = model.eval().to("cpu", memory_format=torch.contiguous_format)
     save_weights(args.out, "cifar10", model, model.config,
                  {"val_accuracy": best, "parameters": params, "train_photos": len(train_idx),
@@ -212,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                   "temperature": args.temperature if teacher else None,
                   "init": str(args.init) if args.init else None, "lr": args.lr, "again": args.again,
                   "again_lr": args.again_lr if args.again else None,
-                  "val_accuracy_first_cycle": firsts[0] if len(firsts) > 1 else None})
+                  "val_accuracy_first_cycle": bests[0] if len(bests) > 1 else None})
     args.out.with_suffix(".partial.pt").unlink(missing_ok=True)
     if args.out.resolve() != weights_path("cifar10").resolve():
         print(f"best validation accuracy {best:.4f}; weights written to {args.out}", flush=True)
