@@ -18,6 +18,9 @@ from torch import nn
 from torch.optim import swa_utils
 
 
+#: How :func:`fit` chooses the epoch it keeps (see its docstring).
+SELECTIONS = ("accuracy", "accuracy+loss", "last")
+
 #: On a GPU, how many batches pass between reading the running loss and accuracy back.
 SYNC_EVERY = 50
 
@@ -122,7 +125,9 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     is what is kept. It is still one network of the same layout. ``select`` is how the kept epoch is
     chosen: ``"accuracy"`` (the first epoch with the best validation accuracy) or
     ``"accuracy+loss"`` (the best accuracy, ties broken by the lower validation
-    loss: a small validation set often has many epochs at its best accuracy).
+    loss: a small validation set often has many epochs at its best accuracy) or ``"last"`` (the
+    last epoch, whatever validation says: validation then only measures, and a recipe chosen by
+    cross-validation is not tied to the first epoch that happens to reach a small set's best).
 
     ``device`` is where the model trains (``"cuda"`` on a machine with a GPU). The training and
     validation sets are moved there and the augmentation's arithmetic runs there, but every random
@@ -143,12 +148,13 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     Progress
         After each batch (``kind="batch"``) and each epoch (``kind="epoch"``).
         When the generator finishes, ``model`` holds the weights of the epoch
-        with the best validation accuracy.
+        ``select`` chose; an epoch report's ``extra["kept_val_accuracy"]`` is that epoch's validation
+        accuracy so far, and ``extra["best_val_accuracy"]`` the best of any epoch so far.
     """
     if len(x_train) == 0 or len(x_val) == 0:
         raise ValueError(f"there are no {'training' if len(x_train) == 0 else 'validation'} examples to fit on")
-    if select not in ("accuracy", "accuracy+loss"):
-        raise ValueError(f"select must be 'accuracy' or 'accuracy+loss', got {select!r}")
+    if select not in SELECTIONS:
+        raise ValueError(f"select must be one of {', '.join(map(repr, SELECTIONS))}, got {select!r}")
     if ema_decay is not None and not 0.0 < ema_decay < 1.0:
         raise ValueError(f"the EMA decay must lie between 0 and 1, got {ema_decay}")
     if teacher is not None and not (0.0 <= distill_weight <= 1.0 and temperature > 0):
@@ -175,7 +181,7 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
     # least 10 steps; a very short run then simply stops before the schedule ends.
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=max(10, epochs * batches),
                                                    pct_start=0.25)
-    best_acc, best_key, best_state = -1.0, None, None
+    best_acc, best_key, best_state, kept_acc = -1.0, None, None, float("nan")
     start_time = time.perf_counter()
     for epoch in range(1, epochs + 1):
         model.train()
@@ -210,12 +216,13 @@ def fit(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: t
         judged = averaged.module if averaged is not None else model
         val_loss, val_acc = evaluate(judged, x_val, y_val)
         key = (val_acc, -val_loss) if select == "accuracy+loss" else (val_acc,)
-        if best_key is None or key > best_key:
-            best_key, best_state = key, copy.deepcopy(judged.state_dict())
+        if best_key is None or key > best_key or select == "last":
+            best_key, best_state, kept_acc = key, copy.deepcopy(judged.state_dict()), val_acc
         best_acc = max(best_acc, val_acc)
         yield Progress("epoch", epoch, epochs, batches, batches, shown_loss, shown_acc, val_loss, val_acc,
                        lr=schedule.get_last_lr()[0], seconds=time.perf_counter() - start_time,
-                       extra={"best_val_accuracy": best_acc, "validated": judged})
+                       extra={"best_val_accuracy": best_acc, "kept_val_accuracy": kept_acc,
+                              "validated": judged})
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()

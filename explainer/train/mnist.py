@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         if progress.kind == "epoch":
             last = progress
             print_epoch(progress)
-    best = last.extra["best_val_accuracy"] if last else float("nan")
+    best = last.extra["kept_val_accuracy"] if last else float("nan")  # the kept epoch's (--select last: the last's)
     seconds = last.seconds if last else 0.0
     model.to("cpu")
     save_weights(out, arch, model, config,
@@ -103,5 +103,5 @@ def main(argv: list[str] | None = None) -> int:
                   "temperature": args.temperature if teacher else None})
     if not args.no_pool and out.resolve() == weights_path("mnist").resolve():
         write_samples(images, labels, train_idx, val_idx)
-    print(f"best validation accuracy {best:.4f}; weights written to {out} ({seconds / 60:.1f} min)", flush=True)
+    print(f"validation accuracy of the kept epoch {best:.4f}; weights written to {out} ({seconds / 60:.1f} min)", flush=True)
     return 0

@@ -99,3 +99,30 @@ def test_bad_settings_are_refused(kwargs, words):
     x, y = tiny_data()
     with pytest.raises(ValueError, match=words):
         next(fit(nn.Linear(6, 2), x[:40], y[:40], x[40:], y[40:], epochs=1, **kwargs))
+
+
+def test_select_last_keeps_the_last_epoch_even_when_an_earlier_one_validated_better(monkeypatch):
+    scripted = iter([(0.2, 0.95), (0.6, 0.7), (0.5, 0.8)])  # epoch 1 is the best on validation
+    monkeypatch.setattr(loop, "evaluate", lambda *_args, **_kwargs: next(scripted))
+    torch.manual_seed(3)
+    model = nn.Linear(6, 2)
+    x, y = tiny_data(3)
+    at_epoch, reports = {}, []
+    for progress in fit(model, x[:40], y[:40], x[40:], y[40:], epochs=3, batch_size=8, lr=5e-2, select="last"):
+        if progress.kind == "epoch":
+            at_epoch[progress.epoch] = parameters(model)
+            reports.append(progress)
+    assert [p.extra["kept_val_accuracy"] for p in reports] == [0.95, 0.7, 0.8]
+    assert [p.extra["best_val_accuracy"] for p in reports] == [0.95, 0.95, 0.95]
+    for k, e in zip(parameters(model), at_epoch[3]):
+        assert torch.equal(k, e)
+    assert not all(torch.equal(a, b) for a, b in zip(at_epoch[1], at_epoch[3]))
+
+
+def test_the_kept_accuracy_follows_the_chosen_epoch(monkeypatch):
+    scripted = iter([(0.5, 0.8), (0.3, 0.9), (0.4, 0.85)])
+    monkeypatch.setattr(loop, "evaluate", lambda *_args, **_kwargs: next(scripted))
+    x, y = tiny_data(5)
+    kept = [p.extra["kept_val_accuracy"] for p in fit(nn.Linear(6, 2), x[:40], y[:40], x[40:], y[40:], epochs=3,
+                                                       batch_size=8) if p.kind == "epoch"]
+    assert kept == [0.8, 0.9, 0.9]
