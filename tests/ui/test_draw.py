@@ -254,7 +254,9 @@ def test_clicking_a_neuron_shows_its_receptive_field(qtbot, lesson):
     settle(qtbot, lesson)
     view = lesson.layers.views["conv2"]
     oy, ox = view.mosaic.origin(5)
-    view._on_image_clicked(oy + 2.5, ox + 3.5)  # channel 5, row 2, col 3
+    cell = lesson.layers.cell_rect("conv2", 5, 2, 3)
+    assert cell.width() > 2  # the cell is on screen, a few pixels wide
+    qtbot.mouseClick(lesson.layers, Qt.MouseButton.LeftButton, pos=cell.center().toPoint())  # channel 5, row 2, col 3
     assert lesson.state.selection == ("conv2", 5, 2, 3)
     top, bottom, left, right = core.receptive_field([(5, 1, 0), (2, 2, 0), (5, 1, 0)], 2, 3, (28, 28))
     text = lesson.detail.text()
