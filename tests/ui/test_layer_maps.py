@@ -1,8 +1,10 @@
-"""The layer list: a new network's rows go in a few per turn of the event loop, and always end up right."""
+"""The layer list: every row of a network at once, in order, tiled at one size, clickable and kept up to date."""
 
 import numpy as np
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QVBoxLayout, QWidget
 
+from explainer.core.formatting import parse_grid
 from explainer.ui.widgets.layer_maps import LayerMaps, LayerMapsOverview
 
 
@@ -12,61 +14,117 @@ def rows(prefix, count, value=0.0, channels=3):
 
 
 def make(qtbot):
-    """The overview in a page, as in the app. (pyqtgraph's own ``close()`` of a GraphicsView that has had its
-    rows replaced crashes in ``scene().clear()``; the app never calls it: a closing window deletes its views.)"""
+    """The overview in a page, as in the app."""
     page = QWidget()
     overview = LayerMapsOverview()
     QVBoxLayout(page).addWidget(overview)
     qtbot.addWidget(page)
     page.resize(500, 600)
     page.show()
+    qtbot.waitExposed(page)
     overview.page = page  # qtbot keeps a weak reference only
     return overview
 
 
-def test_rows_arrive_in_batches_and_show_the_latest_values(qtbot):
+def test_every_row_arrives_at_once_in_order_and_shows_the_latest_values(qtbot):
     overview = make(qtbot)
-    per_turn = overview.ROWS_PER_TURN
-    with qtbot.waitSignal(overview.rows_built, timeout=10000):
-        overview.set_layers(rows("a", 3 * per_turn + 1))
-        assert overview.building and overview.keys() == [f"a{i}" for i in range(per_turn)]
-        overview.set_layers(rows("a", 3 * per_turn + 1, value=50.0))  # another photo before the rows are all in
-    assert not overview.building
-    assert overview.keys() == [f"a{i}" for i in range(3 * per_turn + 1)]
-    for i in (0, per_turn, 3 * per_turn):  # rows added at once and later both show the second photo
+    with qtbot.waitSignal(overview.rows_built, timeout=1000):
+        overview.set_layers(rows("a", 20))
+    assert not overview.building and overview.keys() == [f"a{i}" for i in range(20)]
+    overview.set_layers(rows("a", 20, value=50.0))  # another photo through the same network
+    for i in (0, 7, 19):
         assert overview.maps(f"a{i}").values[0, 0, 0] == 50 + i and overview.title(f"a{i}") == f"a {i}"
-    tops = [overview.maps(f"a{i}").view.mapToScene(0, 0).y() for i in range(3 * per_turn + 1)]
+    tops = [overview.row_rect(f"a{i}").top() for i in range(20)]
     assert tops == sorted(tops) and len(set(tops)) == len(tops)  # one row under the other, in order
 
 
-def test_a_new_network_while_rows_are_still_coming_replaces_them(qtbot):
+def test_a_new_network_replaces_the_rows(qtbot):
     overview = make(qtbot)
-    per_turn = overview.ROWS_PER_TURN
-    overview.set_layers(rows("old", 4 * per_turn))
-    assert overview.building
-    with qtbot.waitSignal(overview.rows_built, timeout=10000):
-        overview.set_layers(rows("new", per_turn + 2, channels=2))
-    qtbot.wait(50)  # the batches queued for the old list stop: the new list's rows are all there, once each
-    assert overview.keys() == [f"new{i}" for i in range(per_turn + 2)] and not overview.building
-    assert overview.maps(f"new{per_turn + 1}").values.shape == (2, 5, 5)
+    overview.set_layers(rows("old", 12))
+    with qtbot.waitSignal(overview.rows_built, timeout=1000):
+        overview.set_layers(rows("new", 4, channels=2))
+    assert overview.keys() == [f"new{i}" for i in range(4)]
+    assert overview.maps("new3").values.shape == (2, 5, 5)
 
 
-def test_a_short_list_is_built_at_once(qtbot):
+def test_the_same_layers_again_rebuild_nothing(qtbot):
     overview = make(qtbot)
     with qtbot.waitSignal(overview.rows_built, timeout=1000):
         overview.set_layers(rows("s", 2))
-    assert not overview.building and overview.keys() == ["s0", "s1"]
-    with qtbot.assertNotEmitted(overview.rows_built, wait=50):  # the same layers again: nothing is rebuilt
+    first = overview.maps("s1")
+    with qtbot.assertNotEmitted(overview.rows_built, wait=50):
         overview.set_layers(rows("s", 2, value=7.0))
-    assert overview.maps("s1").values[0, 0, 0] == 8
+    assert overview.maps("s1") is first and first.values[0, 0, 0] == 8
 
 
 def test_with_a_minimum_tile_the_list_asks_for_room_and_gives_it_back_when_emptied(qtbot):
     overview = make(qtbot)
     overview.min_tile = 16
-    with qtbot.waitSignal(overview.rows_built, timeout=10000):
-        overview.set_layers(rows("m", 30, channels=40))
+    overview.set_layers(rows("m", 30, channels=40))
     qtbot.waitUntil(lambda: overview.minimumHeight() > 600)  # 30 rows of 16-pixel tiles: taller than the page
     assert overview.tile >= 16
     overview.set_layers([])
     assert overview.minimumHeight() == 0 and overview.keys() == []
+
+
+def test_every_tiled_row_has_the_same_tile_and_fits_the_widget(qtbot):
+    overview = make(qtbot)
+    layers = rows("t", 3, channels=6) + [LayerMaps("big", "big", np.ones((40, 3, 3), np.float32), (0.0, 1.0)),
+                                          LayerMaps("out", "out", np.arange(10, dtype=np.float32), (0.0, 9.0), 10)]
+    overview.set_layers(layers)
+    pitches = [overview.cell_rect(key, 1).left() - overview.cell_rect(key, 0).left() for key in ("t0", "t2")]
+    assert abs(pitches[0] - pitches[1]) < 0.01
+    assert overview.cell_rect("out", 1).height() <= LayerMapsOverview.STRIP_HEIGHT  # the vector: a thin strip
+    assert max(overview.row_rect(key).bottom() for key in overview.keys()) <= overview.height()
+
+
+def test_a_click_names_the_channel_and_the_selection_is_outlined(qtbot):
+    overview = make(qtbot)
+    overview.set_layers(rows("c", 3, channels=4))
+    clicked = []
+    overview.channel_clicked.connect(lambda key, channel: clicked.append((key, channel)))
+    qtbot.mouseClick(overview, Qt.MouseButton.LeftButton, pos=overview.cell_rect("c1", 2, 3, 1).center().toPoint())
+    assert clicked == [("c1", 2)]
+    overview.mark("c1", 2)
+    outline = overview.maps("c1").selection
+    top, left = overview.maps("c1").mosaic.origin(2)
+    assert outline.isVisible() and outline.rect().getRect() == (left, top, 5, 5)  # the whole map
+    edge = overview.cell_rect("c1", 2, 2, 0)
+    colour = overview.grab().toImage().pixelColor(QPoint(round(edge.left()), round(edge.center().y())))
+    assert colour.red() > 200 and 100 < colour.green() < 200 and colour.blue() < 80
+    overview.set_layers(rows("c", 3, channels=4, value=5.0))  # a new photo keeps the outline
+    assert overview.maps("c1").selection.isVisible()
+    overview.mark(None)
+    assert not any(overview.maps(key).selection.isVisible() for key in overview.keys())
+
+
+def test_a_right_click_copies_the_channel(qtbot):
+    overview = make(qtbot)
+    values = np.random.default_rng(1).normal(size=(3, 5, 5)).astype(np.float32)
+    overview.set_layers([LayerMaps("r", "r", values, (-3.0, 3.0))])
+    point = overview.cell_rect("r", 1, 2, 2).center()
+    np.testing.assert_allclose(parse_grid(overview.copy_values_at(point)), values[1], atol=5e-5)
+    assert QApplication.clipboard().text() == overview.copy_values_at(point)
+    qtbot.mouseClick(overview, Qt.MouseButton.RightButton, pos=point.toPoint())
+    menus = [m for m in overview.findChildren(QMenu) if m.isVisible()]
+    assert menus and [a.text() for a in menus[0].actions()] == ["Copy values as text"]
+    menus[0].close()
+
+
+def test_in_a_scroll_area_only_the_rows_in_sight_are_coloured(qtbot):
+    scroll = QScrollArea(widgetResizable=True)
+    overview = LayerMapsOverview()
+    overview.min_tile = 20
+    scroll.setWidget(overview)
+    qtbot.addWidget(scroll)
+    scroll.resize(400, 300)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    overview.set_layers(rows("d", 40, channels=30))
+    qtbot.waitUntil(lambda: overview.height() > 1000)
+    qtbot.waitUntil(lambda: overview.maps("d0").image.qimage is not None, timeout=2000)  # painted in sight
+    qtbot.wait(50)
+    coloured = [key for key in overview.keys() if overview.maps(key).image.qimage is not None]
+    assert "d0" in coloured and "d39" not in coloured and len(coloured) < 10
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    qtbot.waitUntil(lambda: overview.maps("d39").image.qimage is not None, timeout=2000)

@@ -109,11 +109,12 @@ def test_channel_detail_spells_out_a_pixel_of_a_plain_convolution(qtbot, window,
     photo = settled_photo(qtbot, window)
     page = photo.user_model
     name = "/layer1/layer1.0/conv2/Conv"
-    view = page.overview.maps(name)
     page.tabs.setCurrentIndex(0)
     qtbot.waitUntil(lambda: page.overview.isVisible(), timeout=5000)
-    with qtbot.waitSignal(page.detail_shown, timeout=SETTLE_MS):
-        view.cell_clicked.emit(3, 0, 0)  # channel 3 of that layer, as a click on its map reports it
+    page.scroll.ensureVisible(0, round(page.overview.row_rect(name).center().y()))
+    cell = page.overview.cell_rect(name, 3, 0, 0)
+    with qtbot.waitSignal(page.detail_shown, timeout=SETTLE_MS):  # a click on channel 3 of that layer
+        qtbot.mouseClick(page.overview, Qt.MouseButton.LeftButton, pos=cell.center().toPoint())
     assert page.state.selection == (name, 3) and page.tabs.currentIndex() == 1
     info = page.detail
     assert info["plain"] and info["kernel"].shape == (20, 3, 3) and info["error"] < 1e-4

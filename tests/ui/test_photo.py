@@ -43,6 +43,16 @@ def click_item(qtbot, graphics_view, item, x, y):
     qtbot.mouseClick(graphics_view.viewport(), Qt.MouseButton.LeftButton, pos=seen[-1])
 
 
+def click_overview(qtbot, overview, key, channel, row, col):
+    """Click cell (row, col) of ``channel`` in layer ``key`` of the overview like a person would (once it is laid
+    out on screen, each map at least four pixels wide; a cell of a 32×32 map may be under a pixel)."""
+    width = overview.maps(key).mosaic.width
+    qtbot.waitUntil(lambda: overview.isVisible() and overview.cell_rect(key, channel).width() * width >= 4,
+                    timeout=5000)
+    rect = overview.cell_rect(key, channel, row, col)
+    qtbot.mouseClick(overview, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+
+
 def build(qtbot, image_name="chelsea", app_state=None, commands=None):
     app_state = app_state or AppState()
     if image_name is not None:
@@ -285,9 +295,7 @@ def test_widgets_set_the_state(qtbot, lesson):
 
 
 def test_clicking_a_channel_a_kernel_patch_and_a_pixel(qtbot, lesson):
-    maps = lesson.overview.maps("conv2")
-    top, left = maps.mosaic.origin(5)
-    click_item(qtbot, lesson.overview, maps.image, left + 3.5, top + 3.5)
+    click_overview(qtbot, lesson.overview, "conv2", 5, 3, 3)
     assert lesson.state.selection == ("conv2", 5) and lesson.state.tab == 1
     assert lesson.tabs.currentIndex() == 1
     qtbot.waitUntil(lambda: lesson.detail is not None and not lesson.is_busy(), timeout=SETTLE_MS)
@@ -322,9 +330,8 @@ def test_the_state_drives_the_widgets(qtbot, lesson):
 def test_pooling_layers_and_impossible_selections_are_explained(qtbot, lesson):
     messages = []
     lesson.commands.message_posted.connect(lambda text, ms: messages.append(text))
-    maps = lesson.overview.maps("pool1")
     opened = lesson.state.selection  # the channel opened by default
-    click_item(qtbot, lesson.overview, maps.image, 1.5, 1.5)
+    click_overview(qtbot, lesson.overview, "pool1", 0, 1, 1)
     assert lesson.state.selection == opened and "nothing to open" in messages[-1]
     lesson.state.select_channel("conv99", 0)
     qtbot.waitUntil(lambda: not lesson.is_busy(), timeout=SETTLE_MS)
@@ -572,10 +579,10 @@ def test_the_channel_detail_opens_on_the_strongest_first_layer_channel(qtbot, le
     assert lesson.state.selection == ("conv2", 3)
 
 
-def _tile_pixels(maps):
-    """On-screen width of one channel's tile (its map and the gap after it) in a MapsView."""
-    mosaic = maps.mosaic
-    return (mosaic.width + mosaic.gap) / maps.view.viewPixelSize()[0]
+def _tile_pixels(overview, key):
+    """On-screen width of one channel's tile (its map and the gap after it) in the overview's row ``key``."""
+    mosaic = overview.maps(key).mosaic
+    return overview.cell_rect(key, 0).width() * (mosaic.width + mosaic.gap)
 
 
 @pytest.mark.parametrize("size", [(1300, 850), (1000, 650), (1700, 1000)])
@@ -587,7 +594,7 @@ def test_every_conv_and_pool_layer_is_tiled_at_one_readable_size(qtbot, lesson, 
     seen = []
 
     def laid_out():  # the same tiles three times running
-        seen.append(tuple(round(_tile_pixels(lesson.overview.maps(key)), 2) for key in spatial))
+        seen.append(tuple(round(_tile_pixels(lesson.overview, key), 2) for key in spatial))
         return len(seen) > 2 and seen[-1] == seen[-2] == seen[-3]
 
     qtbot.waitUntil(laid_out, timeout=5000)
@@ -597,8 +604,8 @@ def test_every_conv_and_pool_layer_is_tiled_at_one_readable_size(qtbot, lesson, 
     assert all(0.95 * tile <= pitch <= 1.27 * tile for pitch in tiles), (tile, list(zip(spatial, tiles)))
     assert tile >= photo_view.MIN_TILE  # readable: a deep network's rows scroll rather than shrink below it
     # Every row fits the overview: nothing below its bottom edge; what the scroll area does not show, it scrolls to.
-    bottom = max(lesson.overview.maps(key).view.sceneBoundingRect().bottom() for key in lesson.overview.keys())
-    assert bottom <= lesson.overview.viewport().height()
+    bottom = max(lesson.overview.row_rect(key).bottom() for key in lesson.overview.keys())
+    assert bottom <= lesson.overview.height()
     scroll = lesson.overview_scroll
     taller = lesson.overview.height() > scroll.viewport().height()
     assert scroll.verticalScrollBar().maximum() == (lesson.overview.height() - scroll.viewport().height() if taller

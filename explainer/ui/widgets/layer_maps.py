@@ -1,24 +1,24 @@
 """Every channel of every layer of a network, one titled row per layer, clickable.
 
 The lesson decides what a row says and how its colours scale (:class:`LayerMaps`);
-this widget only lays the rows out, shows them and reports clicks. Rows are
-rebuilt only when the network's layers change, so a new photo just updates
-the pictures.
+this widget only lays the rows out, shows them and reports clicks. It paints
+itself (see :mod:`.painted_maps`): inside a scroll area only the rows in sight
+are coloured and painted, and a network of hundreds of layers costs no more to
+set up than its rows' numbers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QPainter
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .maps import ACTIVATION_CMAP, MapsView, colormap
+from .maps import ACTIVATION_CMAP
+from .painted_maps import MapsRow, Title, copy_channel, fit_mosaic, offer_copy, paint_row
 
 
 @dataclass
@@ -49,8 +49,8 @@ class LayerMaps:
     cmap: str | None = None
 
 
-class LayerMapsOverview(pg.GraphicsLayoutWidget):
-    """A column of :class:`MapsView` rows, one per layer.
+class LayerMapsOverview(QWidget):
+    """A column of rows, one per layer: a title above a mosaic of the layer's channels.
 
     Rows whose :attr:`LayerMaps.columns` is None are tiled here: every such layer gets tiles
     (one channel each) of the same size on screen, the largest with which all the rows fit the
@@ -65,149 +65,142 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
     -------
     channel_clicked(str, int)
         (layer key, channel) of a clicked map.
+    rows_built
+        A new list of layers has its rows (at once: kept for callers that wait for it).
     """
 
     channel_clicked = Signal(str, int)
-    #: Every row of a new layer list has been added (see :meth:`set_layers`).
     rows_built = Signal()
-    #: Rows added per turn of the event loop (about 2.5 ms each).
-    ROWS_PER_TURN = 6
     #: Height of a row with its own column count (a strip of numbers), at most.
     STRIP_HEIGHT = 26
     #: Smallest and largest tile side, in screen pixels.
     TILE_RANGE = (6, 160)
     SPACING = 2
     MARGIN = 2
+    #: The titles' size at the normal scale (the presenter view scales the widget's font).
+    TITLE_POINTS = 9.0
 
     def __init__(self, cmap: str = ACTIVATION_CMAP, parent=None) -> None:
-        super().__init__(parent=parent)
+        super().__init__(parent)
         self._cmap = cmap
-        self._titles: dict[str, pg.LabelItem] = {}
-        self._views: dict[str, MapsView] = {}
-        self._row_cmaps: dict[str, str] = {}  # each row's colour map, as last set
+        self._titles: dict[str, Title] = {}
+        self._rows: dict[str, MapsRow] = {}
         self._layers: dict[str, LayerMaps] = {}
         self._layout_key: list[tuple[str, int | None]] = []
-        self._unbuilt: list[tuple[str, int | None]] = []  # rows of the layer list still to add
-        self._generation = 0  # which rebuild a queued batch of rows belongs to
-        self._fitted: tuple | None = None  # what the last fit was made for (sizes and shapes, not values)
+        self._tops: dict[str, tuple[float, float, float]] = {}  # each row's (title top, maps top, maps height)
+        self._columns: dict[str, int] = {}  # each row's maps per mosaic line, as the last fit chose them
         self._marked: tuple[str | None, int] = (None, 0)
         self.tile = 0
         #: Smallest tile side (screen pixels) before the widget grows taller instead; 0: always fit.
         self.min_tile = 0
-        self.ci.setContentsMargins(*(self.MARGIN,) * 4)
-        self.ci.layout.setVerticalSpacing(self.SPACING)
+        font = QFont(self.font())
+        font.setPointSizeF(self.TITLE_POINTS)
+        self.setFont(font)  # set explicitly, so the presenter view scales it
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # every pixel is painted: nothing below first
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     # -- reading -------------------------------------------------------------
     def keys(self) -> list[str]:
-        """Layer keys, top to bottom (of the rows added so far: see :attr:`building`)."""
-        return list(self._views)
+        """Layer keys, top to bottom."""
+        return list(self._rows)
 
     def title(self, key: str) -> str:
         return self._titles[key].text
 
-    def maps(self, key: str) -> MapsView:
-        return self._views[key]
+    def maps(self, key: str) -> MapsRow:
+        return self._rows[key]
 
-    # -- showing -------------------------------------------------------------
     @property
     def building(self) -> bool:
-        """True while rows of a new layer list are still being added (a few per turn of the event loop)."""
-        return bool(self._unbuilt)
+        """Always False: a new layer list gets all its rows at once (no pyqtgraph items to build)."""
+        return False
 
+    def row_rect(self, key: str) -> QRectF:
+        """Where row ``key``'s maps area is on the widget (below its title)."""
+        _title, top, height = self._tops[key]
+        return QRectF(self.MARGIN, top, max(1.0, self.width() - 2 * self.MARGIN), height)
+
+    def cell_rect(self, key: str, channel: int, row: int = 0, col: int = 0) -> QRectF:
+        """Where cell (channel, row, col) of layer ``key`` is on the widget (an empty rect: not shown)."""
+        maps = self._rows[key]
+        if maps.mosaic is None or key not in self._tops:
+            return QRectF()
+        origin, scale = fit_mosaic(maps.mosaic, self.row_rect(key))
+        top, left = maps.mosaic.origin(channel)
+        return QRectF(origin.x() + (left + col) * scale, origin.y() + (top + row) * scale, scale, scale)
+
+    def cell_at(self, point: QPointF) -> tuple[str, int, int, int] | None:
+        """(layer key, channel, row, col) under widget ``point``, or None."""
+        found = self._mosaic_point(point)
+        if found is None:
+            return None
+        key, y, x = found
+        cell = self._rows[key].mosaic.locate(y, x)
+        return None if cell is None else (key, *cell)
+
+    def copy_values_at(self, point: QPointF) -> str | None:
+        """Put the channel under widget ``point`` on the clipboard as tab-separated text; returns it (None: nothing)."""
+        found = self._mosaic_point(point)
+        return copy_channel(None if found is None else self._rows[found[0]].channel_values(found[1], found[2]))
+
+    # -- showing -------------------------------------------------------------
     def set_layers(self, layers: list[LayerMaps]) -> None:
-        """Show ``layers``, rebuilding the rows only if the layer list changed.
-
-        A new layer list gets its first :attr:`ROWS_PER_TURN` rows at once and the rest a few per turn
-        of the event loop (:attr:`building` until :attr:`rows_built`): building a row takes pyqtgraph
-        about 2.5 ms, and a 69-layer model stalled the window for a fifth of a second.
-        """
+        """Show ``layers``, rebuilding the rows only if the layer list changed (then :attr:`rows_built`)."""
         wanted = [(layer.key, layer.columns) for layer in layers]
         rebuilt = wanted != self._layout_key
         if rebuilt:
-            self._rebuild(layers)
+            self._titles = {layer.key: Title() for layer in layers}
+            self._rows = {layer.key: MapsRow(self._cmap) for layer in layers}
             self._layout_key = wanted
         self._layers = {layer.key: layer for layer in layers}
-        self._fit(show=False)
-        self._show_rows(list(self._views))
-        if rebuilt and not self._unbuilt:
-            self.rows_built.emit()
-
-    def _show_rows(self, keys: list[str]) -> None:
-        for key in keys:
-            layer = self._layers[key]
-            if self._titles[key].text != layer.title:  # relaying out a label is slow: only on a change
-                self._titles[key].setText(layer.title)
-            cmap = layer.cmap or self._cmap
-            if self._row_cmaps.get(key) != cmap:
-                self._views[key].image.setColorMap(colormap(cmap))
-                self._row_cmaps[key] = cmap
-            self._views[key].set_maps(_as_maps(layer.values), layer.levels)
+        self._fit()
+        for layer in layers:
+            row = self._rows[layer.key]
+            changed = row.set_cmap(layer.cmap or self._cmap)
+            changed = row.set_maps(layer.values, layer.levels, self._columns[layer.key]) or changed
+            changed = self._titles[layer.key].set_text(layer.title, self.font()) or changed
+            if changed and not rebuilt:
+                self.update(self._row_area(layer.key))
         self.mark(*self._marked)
-
-    def _rebuild(self, layers: list[LayerMaps]) -> None:
-        self.clear()
-        self._fitted = None
-        for view in self._views.values():
-            view.deleteLater()
-        self._titles.clear()
-        self._views.clear()
-        self._row_cmaps.clear()
-        self._unbuilt = [(layer.key, layer.columns) for layer in layers]
-        self._generation += 1
-        self._add_rows()
-
-    def _add_rows(self) -> list[str]:
-        """Add the next :attr:`ROWS_PER_TURN` rows (laid out once); the rest in a later turn of the event loop."""
-        batch, self._unbuilt = self._unbuilt[: self.ROWS_PER_TURN], self._unbuilt[self.ROWS_PER_TURN :]
-        with _one_activation(self.ci):
-            for key, columns in batch:
-                row = len(self._views)
-                self._titles[key] = self.addLabel("", row=2 * row, col=0, size="9pt", justify="left")
-                view = MapsView(cmap=self._cmap, columns=columns, parent=self)
-                self._row_cmaps[key] = self._cmap
-                view.cell_clicked.connect(lambda channel, _r, _c, key=key: self.channel_clicked.emit(key, channel))
-                self.addItem(view.view, row=2 * row + 1, col=0)
-                self._views[key] = view
-        if self._unbuilt:
-            QTimer.singleShot(0, self, partial(self._build_more, self._generation))
-        return [key for key, _columns in batch]
-
-    def _build_more(self, generation: int) -> None:
-        if generation != self._generation or not self._unbuilt:
-            return  # the layer list changed since: its own rebuild goes on
-        added = self._add_rows()
-        self._fit(show=True)
-        self._show_rows(added)
-        if not self._unbuilt:
+        if rebuilt:
+            self.update()
             self.rows_built.emit()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if getattr(self, "_layers", None):  # pyqtgraph resizes inside __init__, before there are rows
-            self._fit(show=True)
-        super().resizeEvent(event)
+    def mark(self, key: str | None, channel: int = 0) -> None:
+        """Outline ``channel`` of layer ``key`` (the whole map); None clears every outline."""
+        self._marked = (key, channel)
+        for name, row in self._rows.items():
+            outline = None
+            if name == key and row.values is not None and 0 <= channel < row.values.shape[0]:
+                outline = row.cell_outline(channel, 0, 0, *row.values.shape[1:])
+            if row.selection.set(outline) and name in self._tops:
+                self.update(self._row_area(name))
 
-    def _fit(self, show: bool) -> None:
-        """Choose the tile size and each auto-tiled row's columns, and fix every row's height.
+    # -- layout --------------------------------------------------------------
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(480, 400)
 
-        ``show`` re-tiles the maps on screen now (on a resize); otherwise the caller shows them next.
-        """
-        layers = [self._layers[key] for key in self._views if key in self._layers]
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(120, 60)
+
+    def _title_height(self) -> int:
+        return self.fontMetrics().height() + 4
+
+    def _fit(self) -> None:
+        """Choose the tile size and each auto-tiled row's columns, and place every row."""
+        layers = [self._layers[key] for key in self._rows if key in self._layers]
+        self._tops, self._columns = {}, {}
         if not layers:
             if self.min_tile and self.minimumHeight():
                 self.setMinimumHeight(0)  # no rows: nothing to scroll to
             return
-        width = self.viewport().width() - 2 * self.MARGIN - 4
-        height = self.viewport().height() - 2 * self.MARGIN - 4
-        title_heights = tuple(self._titles[layer.key].minimumHeight() for layer in layers)
-        fitted = (width, height, title_heights,
-                  tuple((layer.key, layer.columns, _as_maps(layer.values).shape) for layer in layers))
-        if fitted == self._fitted and not show:
-            return  # another photo through the same network at the same size: the same fit (and no relayout)
-        self._fitted = fitted
-        titles = sum(title_heights)
+        width = self.width() - 2 * self.MARGIN - 4
+        height = self.height() - 2 * self.MARGIN - 4
+        title = self._title_height()
         fixed = {layer.key: self._strip_height(layer, width) for layer in layers if layer.columns is not None}
         tiled = [(layer.key, _as_maps(layer.values).shape[0]) for layer in layers if layer.columns is None]
-        other = titles + sum(fixed.values()) + self.SPACING * (2 * len(layers) - 1)
+        other = title * len(layers) + sum(fixed.values()) + self.SPACING * (2 * len(layers) - 1)
         if self.min_tile:
             needed = other + sum(_lines(count, width, self.min_tile) * self.min_tile for _, count in tiled)
             needed += 2 * self.MARGIN + 4
@@ -223,23 +216,18 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
                 tile = side
                 break
         self.tile = tile
-        layout = self.ci.layout
-        for row, layer in enumerate(layers):
-            layout.setRowFixedHeight(2 * row, self._titles[layer.key].minimumHeight())
+        y = float(self.MARGIN)
+        for layer in layers:
             if layer.key in fixed:
-                layout.setRowFixedHeight(2 * row + 1, fixed[layer.key])
-                continue
-            count = _as_maps(layer.values).shape[0]
-            rows = _lines(count, width, tile)
-            columns = math.ceil(count / rows)  # as many maps on every line (48 in two lines of 24, not 40 and 8)
-            layout.setRowFixedHeight(2 * row + 1, rows * tile)
-            view = self._views[layer.key]
-            if view.mosaic is None or view.mosaic.columns != columns:
-                view.set_columns(columns)
-                if show and view.values is not None:
-                    view.set_maps(view.values, (float(layer.levels[0]), float(layer.levels[1])))
-        if show:
-            self.mark(*self._marked)
+                maps_height = fixed[layer.key]
+                self._columns[layer.key] = layer.columns
+            else:
+                count = _as_maps(layer.values).shape[0]
+                lines = _lines(count, width, tile)
+                self._columns[layer.key] = math.ceil(count / lines)  # as many on every line (48: two of 24)
+                maps_height = lines * tile
+            self._tops[layer.key] = (y, y + title + self.SPACING, float(maps_height))
+            y += title + maps_height + 2 * self.SPACING
 
     def _strip_height(self, layer: LayerMaps, width: int) -> int:
         values = _as_maps(layer.values)
@@ -249,36 +237,92 @@ class LayerMapsOverview(pg.GraphicsLayoutWidget):
         natural = width * rows * h / max(1, columns * w)  # the strip's height at the full width
         return int(min(self.STRIP_HEIGHT, max(8, natural)))
 
-    def mark(self, key: str | None, channel: int = 0) -> None:
-        """Outline ``channel`` of layer ``key`` (the whole map); None clears every outline."""
-        self._marked = (key, channel)
-        for name, view in self._views.items():
-            if name == key and view.values is not None and 0 <= channel < view.values.shape[0]:
-                view.mark(channel, 0, 0, *view.values.shape[1:])
-            else:
-                view.mark(None)
+    def _row_area(self, key: str):
+        """Row ``key``'s title and maps, as a widget rectangle to repaint."""
+        title, top, height = self._tops[key]
+        return QRectF(0, title, self.width(), top + height - title + 1).toAlignedRect()
+
+    def _refit(self) -> None:
+        """Lay the rows out again for the widget's size, re-tiling their maps where the columns change."""
+        if not self._layers:
+            return
+        self._fit()
+        for key, layer in self._layers.items():
+            self._rows[key].set_maps(layer.values, layer.levels, self._columns[key])
+        self.mark(*self._marked)
+        self.update()
+
+    def _mosaic_point(self, point: QPointF) -> tuple[str, float, float] | None:
+        """(layer key, y, x) in the mosaic coordinates of the row whose maps area holds widget ``point``."""
+        for key, (_title, top, height) in self._tops.items():
+            if top <= point.y() < top + height:
+                row = self._rows[key]
+                if row.values is None or row.mosaic is None:
+                    return None
+                origin, scale = fit_mosaic(row.mosaic, self.row_rect(key))
+                return key, (point.y() - origin.y()) / scale, (point.x() - origin.x()) / scale
+        return None
+
+    # -- Qt events -----------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._refit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.type() == event.Type.FontChange:
+            for title in self._titles.values():
+                title.prepare(self.font())
+            self._refit()
+        super().changeEvent(event)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), Qt.GlobalColor.white)
+        painter.setPen(Qt.GlobalColor.black)
+        painter.setFont(self.font())
+        dirty = event.rect()
+        for key, (title_top, top, height) in self._tops.items():
+            if top + height < dirty.top() or title_top > dirty.bottom():
+                continue  # out of sight (scrolled away) or not changed: not coloured, not painted
+            title = self._titles[key]
+            if title.text:
+                painter.drawStaticText(QPointF(self.MARGIN + 2, title_top + 1), title.static)
+            row = self._rows[key]
+            if row.mosaic is not None:
+                paint_row(painter, row, *fit_mosaic(row.mosaic, self.row_rect(key)))
+        painter.end()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        point = event.position()
+        if event.button() == Qt.MouseButton.RightButton and self._mosaic_point(point) is not None:
+            offer_copy(self, event.globalPosition().toPoint(), lambda: self.copy_values_at(point))
+            event.accept()
+            return
+        cell = self.cell_at(point) if event.button() == Qt.MouseButton.LeftButton else None
+        if cell is None:
+            super().mousePressEvent(event)
+            return
+        event.accept()
+        self.channel_clicked.emit(cell[0], cell[1])
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._hover(self.cell_at(event.position()))
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._hover(None)
+        super().leaveEvent(event)
+
+    def _hover(self, cell: tuple[str, int, int, int] | None) -> None:
+        for key, row in self._rows.items():
+            rect = row.cell_outline(cell[1], cell[2], cell[3]) if cell is not None and cell[0] == key else None
+            if row.hover.set(rect) and key in self._tops:
+                self.update(self._row_area(key))
 
 
 def _lines(count: int, width: int, side: int) -> int:
     """Lines of tiles ``count`` maps take at ``side`` pixels a tile in ``width`` pixels."""
     return math.ceil(count / min(count, max(1, width // side)))
-
-
-@contextmanager
-def _one_activation(layout: pg.GraphicsLayout) -> Iterator[None]:
-    """Add many items to ``layout`` and lay it out once at the end.
-
-    pyqtgraph's ``addItem`` lays the whole grid out again after every item it adds, so building the
-    rows of a 757-layer model took 31 s on the GUI thread (127 layers: 0.9 s); laid out once, it is
-    linear.
-    """
-    grid = layout.layout
-    grid.activate = lambda: None  # shadows the Qt method on this one grid while the items go in
-    try:
-        yield
-    finally:
-        del grid.activate
-        grid.activate()
 
 
 def _as_maps(values) -> np.ndarray:
