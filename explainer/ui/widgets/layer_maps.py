@@ -89,6 +89,7 @@ class LayerMapsOverview(QWidget):
         self._layout_key: list[tuple[str, int | None]] = []
         self._tops: dict[str, tuple[float, float, float]] = {}  # each row's (title top, maps top, maps height)
         self._columns: dict[str, int] = {}  # each row's maps per mosaic line, as the last fit chose them
+        self._fitted: tuple | None = None  # what the last fit was made for (sizes and shapes, not values)
         self._marked: tuple[str | None, int] = (None, 0)
         self.tile = 0
         #: Smallest tile side (screen pixels) before the widget grows taller instead; 0: always fit.
@@ -190,14 +191,19 @@ class LayerMapsOverview(QWidget):
     def _fit(self) -> None:
         """Choose the tile size and each auto-tiled row's columns, and place every row."""
         layers = [self._layers[key] for key in self._rows if key in self._layers]
+        width = self.width() - 2 * self.MARGIN - 4
+        height = self.height() - 2 * self.MARGIN - 4
+        title = self._title_height()
+        fitted = (width, height, title, self.min_tile,
+                  tuple((layer.key, layer.columns, np.shape(layer.values)) for layer in layers))
+        if fitted == self._fitted:
+            return  # another photo through the same network at the same size: the same places
+        self._fitted = fitted
         self._tops, self._columns = {}, {}
         if not layers:
             if self.min_tile and self.minimumHeight():
                 self.setMinimumHeight(0)  # no rows: nothing to scroll to
             return
-        width = self.width() - 2 * self.MARGIN - 4
-        height = self.height() - 2 * self.MARGIN - 4
-        title = self._title_height()
         fixed = {layer.key: self._strip_height(layer, width) for layer in layers if layer.columns is not None}
         tiled = [(layer.key, _as_maps(layer.values).shape[0]) for layer in layers if layer.columns is None]
         other = title * len(layers) + sum(fixed.values()) + self.SPACING * (2 * len(layers) - 1)
