@@ -112,11 +112,6 @@ class LayerMapsOverview(QWidget):
     def maps(self, key: str) -> MapsRow:
         return self._rows[key]
 
-    @property
-    def building(self) -> bool:
-        """Always False: a new layer list gets all its rows at once (no pyqtgraph items to build)."""
-        return False
-
     def row_rect(self, key: str) -> QRectF:
         """Where row ``key``'s maps area is on the widget (below its title)."""
         _title, top, height = self._tops[key]

@@ -91,8 +91,7 @@ class UserModelPage(ChannelDetail, QWidget):
     Signals
     -------
     result_shown
-        A run's result (prediction, layers) has been drawn (a new model's rows may still be going in
-        a few per turn of the event loop: the lesson is busy until they are).
+        A run's result (prediction, layers) has been drawn.
     detail_shown
         A channel detail has been drawn.
     """

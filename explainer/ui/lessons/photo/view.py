@@ -62,8 +62,7 @@ class PhotoLesson(BundledChannelDetail, Lesson):
     """Classify a photo and open any channel of any layer."""
 
     lesson_id = "photo"
-    #: A photo's result has been drawn (for tests and screenshots; a new network's rows may still be going
-    #: in a few per turn of the event loop: :meth:`is_busy` until they are).
+    #: A photo's result has been drawn (for tests and screenshots).
     photo_shown = Signal()
 
     def __init__(self, app_state: AppState, commands: Commands, parent: QWidget | None = None) -> None:
@@ -366,9 +365,8 @@ class PhotoLesson(BundledChannelDetail, Lesson):
 
     # ================================================================ lifecycle
     def is_busy(self) -> bool:
-        """Work still running, or rows of a new network's layers still being added to either layer list."""
-        return (super().is_busy() or self.lab.is_busy() or self.overview.building
-                or self.user_model.overview.building)
+        """Work still running here or in the invariance lab."""
+        return super().is_busy() or self.lab.is_busy()
 
     def shutdown(self) -> None:
         super().shutdown()
