@@ -1,5 +1,7 @@
 """The layer list: every row of a network at once, in order, tiled at one size, clickable and kept up to date."""
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QVBoxLayout, QWidget
@@ -128,3 +130,65 @@ def test_in_a_scroll_area_only_the_rows_in_sight_are_coloured(qtbot):
     assert "d0" in coloured and "d39" not in coloured and len(coloured) < 10
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
     qtbot.waitUntil(lambda: overview.maps("d39").image.qimage is not None, timeout=2000)
+
+
+def on_screen(widget, point: QPoint):
+    """The colour the window shows now (its backing store: only what was repainted is new), not a fresh grab()."""
+    window = widget.window()
+    return QApplication.primaryScreen().grabWindow(window.winId()).toImage().pixelColor(widget.mapTo(window, point))
+
+
+def test_rows_moved_by_another_shape_are_repainted_where_they_now_are(qtbot):
+    overview = make(qtbot)
+    qtbot.wait(50)  # the window's first exposure (a whole repaint) is over
+    same = LayerMaps("b", "b", np.ones((3, 5, 5), np.float32), (0.0, 1.0))  # the same maps both times
+    overview.set_layers([LayerMaps("a", "a", np.zeros((4, 5, 5), np.float32), (0.0, 1.0)), same])
+    qtbot.wait(20)
+    before = overview.cell_rect("b", 0, 2, 2)
+    assert on_screen(overview, before.center().toPoint()).name() != "#ffffff"
+    overview.set_layers([LayerMaps("a", "a", np.zeros((40, 5, 5), np.float32), (0.0, 1.0)), same])  # "every channel"
+    after = overview.cell_rect("b", 0, 2, 2)
+    assert not after.intersects(before)  # the row moved (the tiles shrank)
+    qtbot.wait(20)
+    assert on_screen(overview, after.center().toPoint()).name() == overview.grab().toImage().pixelColor(
+        after.center().toPoint()).name() != "#ffffff"
+
+
+def test_layers_of_no_channels_show_empty_rows(qtbot):
+    overview = make(qtbot)
+    overview.set_layers([LayerMaps("none", "none", np.zeros((0, 5, 5), np.float32), (0.0, 1.0)),
+                         LayerMaps("strip", "strip", np.zeros(0, np.float32), (0.0, 1.0), 1)] + rows("c", 1))
+    overview.grab()
+    assert overview.keys() == ["none", "strip", "c0"] and overview.cell_at(overview.cell_rect("c0", 1).center())
+
+
+def test_a_right_click_beside_the_maps_offers_no_menu(qtbot):
+    overview = make(qtbot)
+    overview.set_layers(rows("r", 1, channels=2))
+    beside = overview.cell_rect("r0", 0).center()
+    beside.setX(overview.row_rect("r0").left() + 1)  # in the row, left of its centred mosaic
+    assert overview.cell_at(beside) is None
+    qtbot.mouseClick(overview, Qt.MouseButton.RightButton, pos=beside.toPoint())
+    assert not [m for m in overview.findChildren(QMenu) if m.isVisible()]
+
+
+def test_a_moved_outline_leaves_nothing_below_its_row_in_the_presenter_view(qtbot):
+    from explainer.ui.widgets.style import line_scale, set_line_scale
+
+    scale = line_scale()
+    set_line_scale(2.0)  # the presenter view's lines: the outline reaches further past its maps
+    try:
+        overview = make(qtbot)
+        qtbot.wait(50)  # the window's first exposure (a whole repaint) is over
+        overview.set_layers(rows("p", 12, channels=16, value=-99.0))  # full rows: each mosaic as tall as its row
+        overview.mark("p0", 3)
+        overview.repaint()  # everything painted once, the outline's whole pen with it
+        qtbot.wait(20)
+        cell = overview.cell_rect("p0", 3, 4, 2)
+        point = QPoint(round(cell.center().x()), math.floor(overview.row_rect("p0").bottom()) + 1)
+        assert on_screen(overview, point).name() != "#ffffff"  # the outline's lower edge, below the row
+        overview.mark(None)
+        qtbot.wait(20)
+        assert on_screen(overview, point).name() == "#ffffff"
+    finally:
+        set_line_scale(scale)

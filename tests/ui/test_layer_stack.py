@@ -1,5 +1,7 @@
 """The layer stack: titled mosaics painted straight onto one widget, clickable, hoverable and copyable."""
 
+import math
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -7,7 +9,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication, QMenu
 
 from explainer.core.formatting import parse_grid
-from explainer.ui.widgets.layer_stack import LayerStack
+from explainer.ui.widgets.layer_stack import MARGIN, LayerStack
 from explainer.ui.widgets.maps import ACTIVATION_CMAP, colormap
 
 
@@ -128,3 +130,44 @@ def test_new_layers_rebuild_the_rows_and_a_bigger_font_makes_taller_titles(stack
     assert stack.cell_rect("conv", 0).top() > top
     stack.set_layers(["a"])
     assert stack.keys() == ["a"] and stack.views["a"].values is None and stack.cell_rect("a", 0).isEmpty()
+
+
+def on_screen(widget, point) -> QColor:
+    """The colour the window shows now (its backing store: only what was repainted is new), not a fresh grab()."""
+    window = widget.window()
+    return QApplication.primaryScreen().grabWindow(window.winId()).toImage().pixelColor(widget.mapTo(window, point))
+
+
+def test_a_right_click_off_the_cells_offers_no_menu(stack, qtbot):
+    qtbot.mouseClick(stack, Qt.MouseButton.RightButton, pos=QPoint(20, 12))  # on the first title
+    assert not [m for m in stack.findChildren(QMenu) if m.isVisible()]
+
+
+def test_a_layer_of_no_channels_shows_an_empty_row(stack, qtbot):
+    stack.show_layer("conv", np.zeros((0, 5, 5), np.float32), (0.0, 1.0), "no channels")
+    stack.show_layer("dense", np.zeros(0, np.float32), (0.0, 1.0), "no neurons")
+    stack.grab()  # painting a mosaic of no rows divided by zero, and a paint event that raises crashes Qt
+    qtbot.mouseMove(stack, QPoint(300, 100))
+    assert stack.cell_at(stack.rect().center().toPointF()) is None
+
+
+def test_a_moved_outline_leaves_nothing_behind_in_the_presenter_view(stack, qtbot):
+    from explainer.ui.widgets.style import line_scale, set_line_scale
+
+    scale = line_scale()
+    set_line_scale(2.0)  # the presenter view's lines: the outline reaches further past its cell
+    try:
+        stack.resize(600, 200)  # two rows of 95 pixels: a tall mosaic's lower edge 1.4 pixels above its row's
+        tall = np.zeros((4, 40, 5), np.float32)
+        stack.show_layer("conv", tall, (0.0, 1.0), "tall", columns=4)
+        stack.mark("conv", 0, 39, 2)
+        stack.repaint()  # everything painted once, the outline's whole pen with it
+        cell = stack.cell_rect("conv", 0, 39, 2)
+        point = QPoint(round(cell.center().x()), math.ceil(cell.bottom()) + 1)
+        assert point.y() >= MARGIN / 2 + (200 - MARGIN) / 2  # in the second row's share of the height
+        assert on_screen(stack, point).name() != "#ffffff"  # the outline's lower edge, past the row
+        stack.mark(None)
+        qtbot.wait(20)
+        assert on_screen(stack, point).name() == "#ffffff"
+    finally:
+        set_line_scale(scale)

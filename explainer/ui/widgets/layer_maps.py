@@ -18,7 +18,7 @@ from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .maps import ACTIVATION_CMAP
-from .painted_maps import MapsRow, Title, copy_channel, fit_mosaic, offer_copy, paint_row
+from .painted_maps import MapsRow, Title, copy_channel, fit_mosaic, offer_copy, outline_reach, paint_row
 
 
 @dataclass
@@ -150,17 +150,18 @@ class LayerMapsOverview(QWidget):
             self._rows = {layer.key: MapsRow(self._cmap) for layer in layers}
             self._layout_key = wanted
         self._layers = {layer.key: layer for layer in layers}
-        self._fit()
+        moved = self._fit() or rebuilt  # rows laid out again (other shapes): every row may have moved
         for layer in layers:
             row = self._rows[layer.key]
             changed = row.set_cmap(layer.cmap or self._cmap)
             changed = row.set_maps(layer.values, layer.levels, self._columns[layer.key]) or changed
             changed = self._titles[layer.key].set_text(layer.title, self.font()) or changed
-            if changed and not rebuilt:
+            if changed and not moved:
                 self.update(self._row_area(layer.key))
         self.mark(*self._marked)
-        if rebuilt:
+        if moved:
             self.update()
+        if rebuilt:
             self.rows_built.emit()
 
     def mark(self, key: str | None, channel: int = 0) -> None:
@@ -183,8 +184,9 @@ class LayerMapsOverview(QWidget):
     def _title_height(self) -> int:
         return self.fontMetrics().height() + 4
 
-    def _fit(self) -> None:
-        """Choose the tile size and each auto-tiled row's columns, and place every row."""
+    def _fit(self) -> bool:
+        """Choose the tile size and each auto-tiled row's columns, and place every row; whether they were placed
+        anew (False: the same sizes and shapes as last time, the same places)."""
         layers = [self._layers[key] for key in self._rows if key in self._layers]
         width = self.width() - 2 * self.MARGIN - 4
         height = self.height() - 2 * self.MARGIN - 4
@@ -192,13 +194,13 @@ class LayerMapsOverview(QWidget):
         fitted = (width, height, title, self.min_tile,
                   tuple((layer.key, layer.columns, np.shape(layer.values)) for layer in layers))
         if fitted == self._fitted:
-            return  # another photo through the same network at the same size: the same places
+            return False  # another photo through the same network at the same size: the same places
         self._fitted = fitted
         self._tops, self._columns = {}, {}
         if not layers:
             if self.min_tile and self.minimumHeight():
                 self.setMinimumHeight(0)  # no rows: nothing to scroll to
-            return
+            return True
         fixed = {layer.key: self._strip_height(layer, width) for layer in layers if layer.columns is not None}
         tiled = [(layer.key, _as_maps(layer.values).shape[0]) for layer in layers if layer.columns is None]
         other = title * len(layers) + sum(fixed.values()) + self.SPACING * (2 * len(layers) - 1)
@@ -225,10 +227,11 @@ class LayerMapsOverview(QWidget):
             else:
                 count = _as_maps(layer.values).shape[0]
                 lines = _lines(count, width, tile)
-                self._columns[layer.key] = math.ceil(count / lines)  # as many on every line (48: two of 24)
+                self._columns[layer.key] = math.ceil(count / max(1, lines))  # as many on every line (48: two of 24)
                 maps_height = lines * tile
             self._tops[layer.key] = (y, y + title + self.SPACING, float(maps_height))
             y += title + maps_height + 2 * self.SPACING
+        return True
 
     def _strip_height(self, layer: LayerMaps, width: int) -> int:
         values = _as_maps(layer.values)
@@ -239,9 +242,9 @@ class LayerMapsOverview(QWidget):
         return int(min(self.STRIP_HEIGHT, max(8, natural)))
 
     def _row_area(self, key: str):
-        """Row ``key``'s title and maps, as a widget rectangle to repaint."""
+        """Row ``key``'s title and maps, as a widget rectangle to repaint (with what its outlines reach below)."""
         title, top, height = self._tops[key]
-        return QRectF(0, title, self.width(), top + height - title + 1).toAlignedRect()
+        return QRectF(0, title, self.width(), top + height - title + outline_reach()).toAlignedRect()
 
     def _refit(self) -> None:
         """Lay the rows out again for the widget's size, re-tiling their maps where the columns change."""
@@ -281,9 +284,9 @@ class LayerMapsOverview(QWidget):
         painter.fillRect(event.rect(), Qt.GlobalColor.white)
         painter.setPen(Qt.GlobalColor.black)
         painter.setFont(self.font())
-        dirty = event.rect()
+        dirty, reach = event.rect(), outline_reach()
         for key, (title_top, top, height) in self._tops.items():
-            if top + height < dirty.top() or title_top > dirty.bottom():
+            if top + height + reach < dirty.top() or title_top > dirty.bottom():
                 continue  # out of sight (scrolled away) or not changed: not coloured, not painted
             title = self._titles[key]
             if title.text:
@@ -295,7 +298,7 @@ class LayerMapsOverview(QWidget):
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         point = event.position()
-        if event.button() == Qt.MouseButton.RightButton and self._mosaic_point(point) is not None:
+        if event.button() == Qt.MouseButton.RightButton and self.cell_at(point) is not None:  # not a margin or gap
             offer_copy(self, event.globalPosition().toPoint(), lambda: self.copy_values_at(point))
             event.accept()
             return
@@ -323,7 +326,7 @@ class LayerMapsOverview(QWidget):
 
 def _lines(count: int, width: int, side: int) -> int:
     """Lines of tiles ``count`` maps take at ``side`` pixels a tile in ``width`` pixels."""
-    return math.ceil(count / min(count, max(1, width // side)))
+    return math.ceil(count / max(1, min(count, width // side)))  # no maps (a layer of 0 channels): no lines
 
 
 def _as_maps(values) -> np.ndarray:

@@ -19,7 +19,7 @@ from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .maps import ACTIVATION_CMAP
-from .painted_maps import MapsRow, Title, copy_channel, fit_mosaic, offer_copy, paint_row
+from .painted_maps import MapsRow, Title, copy_channel, fit_mosaic, offer_copy, outline_reach, paint_row
 
 #: Space around the rows, above a title and between a title and its maps (pixels).
 MARGIN, TITLE_TOP, TITLE_GAP = 10, 6, 3
@@ -85,7 +85,7 @@ class LayerStack(QWidget):
         if texts != view.labels:
             view.labels, changed = texts, True
         if self.titles[key].set_text(title, self.font()) or changed:
-            self.update(self._row_rect(key).toAlignedRect())
+            self.update(self._repaint_rect(key))
 
     def clear_layers(self) -> None:
         """Empty every row (titles, maps, labels and the outlines)."""
@@ -99,7 +99,7 @@ class LayerStack(QWidget):
         for name, view in self.views.items():
             shown = name == key and view.mosaic is not None
             if view.selection.set(view.cell_outline(channel, row, col) if shown else None):
-                self.update(self._row_rect(name).toAlignedRect())
+                self.update(self._repaint_rect(name))
 
     def cell_rect(self, key: str, channel: int, row: int = 0, col: int = 0) -> QRectF:
         """Where cell (channel, row, col) of row ``key`` is on the widget (an empty rect: not shown)."""
@@ -140,6 +140,11 @@ class LayerStack(QWidget):
         keys = self.keys()
         height = max(0.0, self.height() - MARGIN) / max(1, len(keys))
         return QRectF(0, MARGIN / 2 + keys.index(key) * height, self.width(), height)
+
+    def _repaint_rect(self, key: str):
+        """Row ``key``'s rectangle to repaint: the row and what its outlines' pens reach beyond it."""
+        reach = outline_reach()
+        return self._row_rect(key).toAlignedRect().adjusted(0, -reach, 0, reach)
 
     def _placement(self, key: str) -> tuple[QPointF, float]:
         """(top-left corner, pixels per cell) of row ``key``'s mosaic (which must exist)."""
@@ -184,7 +189,7 @@ class LayerStack(QWidget):
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         point = event.position()
-        if event.button() == Qt.MouseButton.RightButton and self._mosaic_point(point) is not None:
+        if event.button() == Qt.MouseButton.RightButton and self.cell_at(point) is not None:  # not a title or gap
             offer_copy(self, event.globalPosition().toPoint(), lambda: self.copy_values_at(point))
             event.accept()
             return
@@ -207,4 +212,4 @@ class LayerStack(QWidget):
         for key, view in self.views.items():
             rect = view.cell_outline(cell[1], cell[2], cell[3]) if cell is not None and cell[0] == key else None
             if view.hover.set(rect):
-                self.update(self._row_rect(key).toAlignedRect())
+                self.update(self._repaint_rect(key))

@@ -12,6 +12,7 @@ scene walks all its view boxes, labels and items, many through Python, to repain
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -27,6 +28,14 @@ from .style import line_scale
 #: A mosaic fills its area but for this share of its size on each side (as a view box's padding of 0.02).
 PADDING = 0.02
 SELECTION_COLOUR, HOVER_COLOUR = QColor("#ff9900"), QColor("#ffffff")
+#: The outlines' pen widths at the normal line scale (pixels).
+SELECTION_WIDTH, HOVER_WIDTH = 2.0, 1.0
+
+
+def outline_reach() -> int:
+    """How many pixels an outline's pen reaches past the edges of its cells (antialiasing included):
+    a widget repainting a row's outlines repaints this much beyond the row."""
+    return math.ceil(max(SELECTION_WIDTH, HOVER_WIDTH) * line_scale() / 2) + 1
 
 
 class Outline:
@@ -156,7 +165,7 @@ class MapsRow:
 
 def fit_mosaic(mosaic: Mosaic, area: QRectF) -> tuple[QPointF, float]:
     """(top-left corner, pixels per cell) of ``mosaic`` fitted into ``area``, centred, aspect kept."""
-    rows, cols = mosaic.shape
+    rows, cols = (max(1, side) for side in mosaic.shape)  # a layer of no channels: an empty 0-row mosaic
     scale = min(area.width() / (cols * (1 + 2 * PADDING)), area.height() / (rows * (1 + 2 * PADDING)))
     scale = max(scale, 1e-6)
     centre = area.center()
@@ -183,8 +192,8 @@ def paint_row(painter: QPainter, row: MapsRow, origin: QPointF, scale: float) ->
             painter.setPen(Qt.GlobalColor.black if bright else Qt.GlobalColor.white)
             painter.drawText(QRectF(ox + left * scale, oy + top * scale, scale, scale), Qt.AlignmentFlag.AlignCenter,
                              text)
-    outlines = [(o, colour, width) for o, colour, width in ((row.selection, SELECTION_COLOUR, 2.0),
-                                                              (row.hover, HOVER_COLOUR, 1.0)) if o.isVisible()]
+    outlines = [(o, colour, width) for o, colour, width in ((row.selection, SELECTION_COLOUR, SELECTION_WIDTH),
+                                                              (row.hover, HOVER_COLOUR, HOVER_WIDTH)) if o.isVisible()]
     if outlines:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setBrush(Qt.BrushStyle.NoBrush)
