@@ -192,3 +192,14 @@ def test_a_moved_outline_leaves_nothing_below_its_row_in_the_presenter_view(qtbo
         assert on_screen(overview, point).name() == "#ffffff"
     finally:
         set_line_scale(scale)
+
+
+def test_a_resize_that_re_tiles_the_maps_drops_the_hover_outline(qtbot):
+    overview = make(qtbot)
+    overview.set_layers(rows("h", 2, channels=24))
+    qtbot.mouseMove(overview, overview.cell_rect("h0", 5, 2, 2).center().toPoint())
+    assert overview.maps("h0").hover.isVisible()
+    columns = overview.maps("h0").mosaic.columns
+    overview.page.resize(260, 600)
+    qtbot.waitUntil(lambda: overview.maps("h0").mosaic.columns != columns, timeout=2000)
+    assert not overview.maps("h0").hover.isVisible()

@@ -253,6 +253,7 @@ class LayerMapsOverview(QWidget):
         self._fit()
         for key, layer in self._layers.items():
             self._rows[key].set_maps(layer.values, layer.levels, self._columns[key])
+            self._rows[key].hover.set(None)  # re-tiled: the pointer is over another cell now, if any
         self.mark(*self._marked)
         self.update()
 
