@@ -6,7 +6,7 @@ value, an output size, an IoU) is computed here, and tested against
 student can read it on its own.
 """
 
-from .conv import ConvStep, conv2d, conv2d_loops, conv_step, conv_transpose2d, pad, transposed_stamp, transposed_stamps
+from .conv import ConvStep, conv2d, conv2d_loops, conv2d_per_channel, conv_step, conv_transpose2d, pad, transposed_stamp, transposed_stamps
 from .dense import SoftmaxParts, softmax, softmax_parts
 from .formatting import format_number
 from .kernels import KERNELS, dense_parameters, kernel
@@ -47,6 +47,7 @@ __all__ = [
     "confusion_matrix",
     "conv2d",
     "conv2d_loops",
+    "conv2d_per_channel",
     "conv_step",
     "conv_transpose2d",
     "describe_output_size",

@@ -113,6 +113,44 @@ def conv2d(x, w, b=None, stride: int = 1, padding: int = 0, dilation: int = 1) -
     return out + b[:, None, None]
 
 
+def conv2d_per_channel(x, kernel, stride: int = 1, padding: int = 0, dilation: int = 1) -> np.ndarray:
+    """Each input channel convolved with its own slice of one kernel: the per-channel responses.
+
+    ``conv2d_per_channel(x, kernel)[c]`` is ``conv2d(x[c:c+1], kernel[None, c:c+1])[0]``: what
+    channel ``c`` alone contributes to the kernel's feature map. Their sum over ``c`` (plus the
+    bias) is that feature map, the lecture's "each channel's sum, then the channel sums added".
+
+    Parameters
+    ----------
+    x : ndarray, shape (C, H, W)
+    kernel : ndarray, shape (C, k, k)
+        One kernel: a k x k slice per input channel.
+    stride, padding, dilation : int
+        As for :func:`conv2d`.
+
+    Returns
+    -------
+    ndarray, shape (C, H', W'), float64
+        No bias is added.
+
+    Notes
+    -----
+    All channels are done at once (a depthwise convolution), tap by tap as in :func:`conv2d`:
+    the same products added in the same order, so each response equals :func:`conv2d`'s for
+    that channel alone.
+    """
+    x, kernel, stride, padding, dilation, k, out_h, out_w = _check_conv_args(
+        x, kernel, stride, padding, dilation, kernel_layout="(C, k, k)")
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    out = np.zeros((x.shape[0], out_h, out_w))
+    for i in range(k):
+        for j in range(k):
+            top, left = i * dilation, j * dilation
+            seen = xp[:, top : top + stride * (out_h - 1) + 1 : stride, left : left + stride * (out_w - 1) + 1 : stride]
+            out += kernel[:, i, j][:, None, None] * seen
+    return out
+
+
 def conv2d_loops(x, w, b=None, stride: int = 1, padding: int = 0, dilation: int = 1) -> np.ndarray:
     """The same result as :func:`conv2d`, written as the lecture explains it.
 

@@ -195,3 +195,36 @@ def test_kernel_too_big_message_names_sizes():
     with pytest.raises(ValueError) as info:
         core.conv2d(np.ones((1, 3, 3)), np.ones((1, 1, 5, 5)))
     assert str(info.value) == "kernel 5x5 does not fit a 3x3 input with padding 0 (padded input 3x3): output would be -1x-1"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_per_channel_responses_are_a_depthwise_convolution_and_sum_to_the_feature_map(seed):
+    rng = np.random.default_rng(100 + seed)
+    c, k = int(rng.integers(1, 6)), int(rng.choice([1, 3, 5]))
+    stride, padding, dilation = int(rng.integers(1, 3)), int(rng.integers(0, 3)), int(rng.integers(1, 3))
+    size = int(rng.integers((k - 1) * dilation + 1, 12))
+    x = rng.normal(size=(c, size, size + 1))
+    kernel = rng.normal(size=(c, k, k))
+    responses = core.conv2d_per_channel(x, kernel, stride=stride, padding=padding, dilation=dilation)
+    expected = F.conv2d(torch.from_numpy(x)[None], torch.from_numpy(kernel)[:, None], stride=stride,
+                        padding=padding, dilation=dilation, groups=c)[0].numpy()
+    assert responses.shape == expected.shape and responses.shape[0] == c
+    np.testing.assert_allclose(responses, expected, rtol=1e-10, atol=1e-10)
+    # each channel alone, as conv2d computes it: the very same numbers
+    for channel in range(c):
+        alone = core.conv2d(x[channel:channel + 1], kernel[None, channel:channel + 1], stride=stride,
+                            padding=padding, dilation=dilation)[0]
+        np.testing.assert_array_equal(responses[channel], alone)
+    whole = core.conv2d(x, kernel[None], stride=stride, padding=padding, dilation=dilation)[0]
+    np.testing.assert_allclose(responses.sum(axis=0), whole, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("x, kernel, words", [
+    (np.zeros((3, 5, 5)), np.zeros((2, 3, 3)), "2 channel"),
+    (np.zeros((3, 5, 5)), np.zeros((3, 3, 2)), "square"),
+    (np.zeros((5, 5)), np.zeros((1, 3, 3)), "input x"),
+    (np.zeros((1, 2, 2)), np.zeros((1, 3, 3)), "does not fit"),
+])
+def test_per_channel_responses_refuse_mismatched_shapes(x, kernel, words):
+    with pytest.raises(ValueError, match=words):
+        core.conv2d_per_channel(x, kernel)

@@ -12,7 +12,7 @@ import numpy as np
 from torch import nn
 
 from .... import io
-from ....core import box_resize, conv2d
+from ....core import box_resize, conv2d_per_channel
 from ....models import folded_conv, load_model, stages
 from ....core.levels import percentile
 
@@ -189,7 +189,7 @@ def channel_breakdown(stage, channel: int) -> dict:
     pad = stage.module.padding[0]
     kernel = w[channel]
     # Each input channel convolved with its own kernel slice: the per-channel responses.
-    responses = np.stack([conv2d(x[c : c + 1], kernel[c : c + 1][None], padding=pad)[0] for c in range(len(x))])
+    responses = conv2d_per_channel(x, kernel, padding=pad)
     total = responses.sum(axis=0)
     return {"input": x, "kernel": kernel, "responses": responses, "sum": total, "bias": float(b[channel]),
             "pre": total + b[channel], "relu": np.maximum(total + b[channel], 0.0) if stage.relu else total + b[channel],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ....core import box_resize, conv2d
+from ....core import box_resize, conv2d, conv2d_per_channel
 from .analysis import make_preview
 from ....core.levels import percentile
 
@@ -244,8 +244,7 @@ def conv_detail(layer, x_in: np.ndarray | None, output: np.ndarray, channel: int
     stride, padding = plain
     x = np.asarray(x_in, dtype=np.float64)
     shown = min(len(x), RESPONSE_LIMIT)
-    responses = np.stack([conv2d(x[c : c + 1], kernel[c : c + 1][None], stride=stride, padding=padding)[0]
-                          for c in range(shown)])
+    responses = conv2d_per_channel(x[:shown], kernel[:shown], stride=stride, padding=padding)
     total = conv2d(x, kernel[None], stride=stride, padding=padding)[0]
     pre = total + bias
     if pre.shape != info["output"].shape:  # the file's geometry is not what it seems: show the kernels only
