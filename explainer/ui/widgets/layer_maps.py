@@ -13,12 +13,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QPainter
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter
 
 from .maps import ACTIVATION_CMAP
-from .painted_maps import MapsRow, Title, copy_channel, fit_mosaic, offer_copy, outline_reach, paint_row
+from .painted_maps import MapsRow, PaintedRows, Title, fit_mosaic, outline_reach, paint_row
 
 
 @dataclass
@@ -49,7 +48,7 @@ class LayerMaps:
     cmap: str | None = None
 
 
-class LayerMapsOverview(QWidget):
+class LayerMapsOverview(PaintedRows):
     """A column of rows, one per layer: a title above a mosaic of the layer's channels.
 
     Rows whose :attr:`LayerMaps.columns` is None are tiled here: every such layer gets tiles
@@ -77,14 +76,11 @@ class LayerMapsOverview(QWidget):
     TILE_RANGE = (6, 160)
     SPACING = 2
     MARGIN = 2
-    #: The titles' size at the normal scale (the presenter view scales the widget's font).
-    TITLE_POINTS = 9.0
+    SIZE_HINT = (480, 400)
 
     def __init__(self, cmap: str = ACTIVATION_CMAP, parent=None) -> None:
         super().__init__(parent)
         self._cmap = cmap
-        self._titles: dict[str, Title] = {}
-        self._rows: dict[str, MapsRow] = {}
         self._layers: dict[str, LayerMaps] = {}
         self._layout_key: list[tuple[str, int | None]] = []
         self._tops: dict[str, tuple[float, float, float]] = {}  # each row's (title top, maps top, maps height)
@@ -94,51 +90,18 @@ class LayerMapsOverview(QWidget):
         self.tile = 0
         #: Smallest tile side (screen pixels) before the widget grows taller instead; 0: always fit.
         self.min_tile = 0
-        font = QFont(self.font())
-        font.setPointSizeF(self.TITLE_POINTS)
-        self.setFont(font)  # set explicitly, so the presenter view scales it
-        self.setMouseTracking(True)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # every pixel is painted: nothing below first
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     # -- reading -------------------------------------------------------------
-    def keys(self) -> list[str]:
-        """Layer keys, top to bottom."""
-        return list(self._rows)
-
     def title(self, key: str) -> str:
-        return self._titles[key].text
+        return self.titles[key].text
 
     def maps(self, key: str) -> MapsRow:
-        return self._rows[key]
+        return self.views[key]
 
     def row_rect(self, key: str) -> QRectF:
         """Where row ``key``'s maps area is on the widget (below its title)."""
         _title, top, height = self._tops[key]
         return QRectF(self.MARGIN, top, max(1.0, self.width() - 2 * self.MARGIN), height)
-
-    def cell_rect(self, key: str, channel: int, row: int = 0, col: int = 0) -> QRectF:
-        """Where cell (channel, row, col) of layer ``key`` is on the widget (an empty rect: not shown)."""
-        maps = self._rows[key]
-        if maps.mosaic is None or key not in self._tops:
-            return QRectF()
-        origin, scale = fit_mosaic(maps.mosaic, self.row_rect(key))
-        top, left = maps.mosaic.origin(channel)
-        return QRectF(origin.x() + (left + col) * scale, origin.y() + (top + row) * scale, scale, scale)
-
-    def cell_at(self, point: QPointF) -> tuple[str, int, int, int] | None:
-        """(layer key, channel, row, col) under widget ``point``, or None."""
-        found = self._mosaic_point(point)
-        if found is None:
-            return None
-        key, y, x = found
-        cell = self._rows[key].mosaic.locate(y, x)
-        return None if cell is None else (key, *cell)
-
-    def copy_values_at(self, point: QPointF) -> str | None:
-        """Put the channel under widget ``point`` on the clipboard as tab-separated text; returns it (None: nothing)."""
-        found = self._mosaic_point(point)
-        return copy_channel(None if found is None else self._rows[found[0]].channel_values(found[1], found[2]))
 
     # -- showing -------------------------------------------------------------
     def set_layers(self, layers: list[LayerMaps]) -> None:
@@ -146,18 +109,18 @@ class LayerMapsOverview(QWidget):
         wanted = [(layer.key, layer.columns) for layer in layers]
         rebuilt = wanted != self._layout_key
         if rebuilt:
-            self._titles = {layer.key: Title() for layer in layers}
-            self._rows = {layer.key: MapsRow(self._cmap) for layer in layers}
+            self.titles = {layer.key: Title() for layer in layers}
+            self.views = {layer.key: MapsRow(self._cmap) for layer in layers}
             self._layout_key = wanted
         self._layers = {layer.key: layer for layer in layers}
         moved = self._fit() or rebuilt  # rows laid out again (other shapes): every row may have moved
         for layer in layers:
-            row = self._rows[layer.key]
+            row = self.views[layer.key]
             changed = row.set_cmap(layer.cmap or self._cmap)
             changed = row.set_maps(layer.values, layer.levels, self._columns[layer.key]) or changed
-            changed = self._titles[layer.key].set_text(layer.title, self.font()) or changed
+            changed = self.titles[layer.key].set_text(layer.title, self.font()) or changed
             if changed and not moved:
-                self.update(self._row_area(layer.key))
+                self._repaint(layer.key)
         self.mark(*self._marked)
         if moved:
             self.update()
@@ -167,27 +130,21 @@ class LayerMapsOverview(QWidget):
     def mark(self, key: str | None, channel: int = 0) -> None:
         """Outline ``channel`` of layer ``key`` (the whole map); None clears every outline."""
         self._marked = (key, channel)
-        for name, row in self._rows.items():
+        for name, row in self.views.items():
             outline = None
             if name == key and row.values is not None and 0 <= channel < row.values.shape[0]:
                 outline = row.cell_outline(channel, 0, 0, *row.values.shape[1:])
-            if row.selection.set(outline) and name in self._tops:
-                self.update(self._row_area(name))
+            if row.selection.set(outline):
+                self._repaint(name)
 
     # -- layout --------------------------------------------------------------
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(480, 400)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(120, 60)
-
     def _title_height(self) -> int:
         return self.fontMetrics().height() + 4
 
     def _fit(self) -> bool:
         """Choose the tile size and each auto-tiled row's columns, and place every row; whether they were placed
         anew (False: the same sizes and shapes as last time, the same places)."""
-        layers = [self._layers[key] for key in self._rows if key in self._layers]
+        layers = [self._layers[key] for key in self.views if key in self._layers]
         width = self.width() - 2 * self.MARGIN - 4
         height = self.height() - 2 * self.MARGIN - 4
         title = self._title_height()
@@ -241,8 +198,11 @@ class LayerMapsOverview(QWidget):
         natural = width * rows * h / max(1, columns * w)  # the strip's height at the full width
         return int(min(self.STRIP_HEIGHT, max(8, natural)))
 
-    def _row_area(self, key: str):
-        """Row ``key``'s title and maps, as a widget rectangle to repaint (with what its outlines reach below)."""
+    def _repaint_area(self, key: str):
+        """Row ``key``'s title and maps, as a widget rectangle to repaint (with what its outlines reach below);
+        None for a row not placed yet."""
+        if key not in self._tops:
+            return None
         title, top, height = self._tops[key]
         return QRectF(0, title, self.width(), top + height - title + outline_reach()).toAlignedRect()
 
@@ -252,33 +212,30 @@ class LayerMapsOverview(QWidget):
             return
         self._fit()
         for key, layer in self._layers.items():
-            self._rows[key].set_maps(layer.values, layer.levels, self._columns[key])
-            self._rows[key].hover.set(None)  # re-tiled: the pointer is over another cell now, if any
+            self.views[key].set_maps(layer.values, layer.levels, self._columns[key])
+            self.views[key].hover.set(None)  # re-tiled: the pointer is over another cell now, if any
         self.mark(*self._marked)
         self.update()
 
-    def _mosaic_point(self, point: QPointF) -> tuple[str, float, float] | None:
-        """(layer key, y, x) in the mosaic coordinates of the row whose maps area holds widget ``point``."""
-        for key, (_title, top, height) in self._tops.items():
-            if top <= point.y() < top + height:
-                row = self._rows[key]
-                if row.values is None or row.mosaic is None:
-                    return None
-                origin, scale = fit_mosaic(row.mosaic, self.row_rect(key))
-                return key, (point.y() - origin.y()) / scale, (point.x() - origin.x()) / scale
-        return None
+    def _placement(self, key: str) -> tuple[QPointF, float] | None:
+        row = self.views[key]
+        return None if row.mosaic is None or key not in self._tops else fit_mosaic(row.mosaic, self.row_rect(key))
+
+    def _row_at(self, point: QPointF) -> str | None:
+        return next((key for key, (_title, top, height) in self._tops.items() if top <= point.y() < top + height),
+                    None)
+
+    def _clicked(self, cell: tuple[str, int, int, int]) -> None:
+        self.channel_clicked.emit(cell[0], cell[1])
+
+    def _fonts_changed(self) -> None:
+        if hasattr(self, "_layers"):  # not the base class setting the title font, before there are rows
+            self._refit()
 
     # -- Qt events -----------------------------------------------------------
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self._refit()
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if event.type() == event.Type.FontChange:
-            for title in self._titles.values():
-                title.prepare(self.font())
-            self._refit()
-        super().changeEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
@@ -289,40 +246,13 @@ class LayerMapsOverview(QWidget):
         for key, (title_top, top, height) in self._tops.items():
             if top + height + reach < dirty.top() or title_top > dirty.bottom():
                 continue  # out of sight (scrolled away) or not changed: not coloured, not painted
-            title = self._titles[key]
+            title = self.titles[key]
             if title.text:
                 painter.drawStaticText(QPointF(self.MARGIN + 2, title_top + 1), title.static)
-            row = self._rows[key]
+            row = self.views[key]
             if row.mosaic is not None:
                 paint_row(painter, row, *fit_mosaic(row.mosaic, self.row_rect(key)))
         painter.end()
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        point = event.position()
-        if event.button() == Qt.MouseButton.RightButton and self.cell_at(point) is not None:  # not a margin or gap
-            offer_copy(self, event.globalPosition().toPoint(), lambda: self.copy_values_at(point))
-            event.accept()
-            return
-        cell = self.cell_at(point) if event.button() == Qt.MouseButton.LeftButton else None
-        if cell is None:
-            super().mousePressEvent(event)
-            return
-        event.accept()
-        self.channel_clicked.emit(cell[0], cell[1])
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self._hover(self.cell_at(event.position()))
-        super().mouseMoveEvent(event)
-
-    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self._hover(None)
-        super().leaveEvent(event)
-
-    def _hover(self, cell: tuple[str, int, int, int] | None) -> None:
-        for key, row in self._rows.items():
-            rect = row.cell_outline(cell[1], cell[2], cell[3]) if cell is not None and cell[0] == key else None
-            if row.hover.set(rect) and key in self._tops:
-                self.update(self._row_area(key))
 
 
 def _lines(count: int, width: int, side: int) -> int:

@@ -4,7 +4,8 @@
 (the photo lesson, users' models) lay their rows out differently, but each row is a
 :class:`MapsRow`: the maps it shows, their :class:`~.maps.Mosaic`, a picture coloured exactly as a
 pyqtgraph image would colour it (by :class:`~.fast_image.FastImageItem`'s renderer, used off any
-scene), and its outlines. :func:`paint_row` paints one at a given place and scale.
+scene), and its outlines. :func:`paint_row` paints one at a given place and scale, and
+:class:`PaintedRows` is the widget both build on (hit-testing, clicks, hover, copying).
 
 Why not a pyqtgraph scene: every layer changes with every pen stroke or photo, and a graphics
 scene walks all its view boxes, labels and items, many through Python, to repaint them.
@@ -13,12 +14,10 @@ scene walks all its view boxes, labels and items, many through Python, to repain
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen, QStaticText, QTextOption
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen, QStaticText, QTextOption
+from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from ...core.formatting import format_grid
 from .fast_image import FastImageItem
@@ -208,19 +207,147 @@ def paint_row(painter: QPainter, row: MapsRow, origin: QPointF, scale: float) ->
     painter.setPen(Qt.GlobalColor.black)
 
 
-def copy_channel(values: np.ndarray | None) -> str | None:
-    """Put one channel's map on the clipboard as tab-separated text; returns it (None: nothing to copy)."""
-    if values is None:
-        return None
-    text = format_grid(np.asarray(values, dtype=np.float64), digits=4)
-    QGuiApplication.clipboard().setText(text)
-    return text
+class PaintedRows(QWidget):
+    """What a widget of painted map rows does whatever its layout: hit-testing, clicks, hover, copying.
 
+    A subclass keeps its rows in :attr:`views` and :attr:`titles` (one per layer key, top to
+    bottom), places them (:meth:`_placement`, :meth:`_row_at`), says what to repaint for a row
+    (:meth:`_repaint_area`) and what a click on a cell reports (:meth:`_clicked`).
 
-def offer_copy(widget: QWidget, global_point, copy: Callable[[], object]) -> None:
-    """The right-click menu of a map: "Copy values as text" (no nested event loop)."""
-    menu = QMenu(widget)
-    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    action = menu.addAction("Copy values as text", copy)
-    action.setToolTip("Tab-separated numbers, one row per line: they paste into a spreadsheet")
-    menu.popup(global_point)
+    Attributes
+    ----------
+    titles : dict[str, Title]
+        Each row's title (``titles[key].text``).
+    views : dict[str, MapsRow]
+        Each row's maps, mosaic and outlines.
+    """
+
+    #: The titles' size at the normal scale (the presenter view scales the widget's font).
+    TITLE_POINTS = 9.0
+    SIZE_HINT = (480, 360)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.titles: dict[str, Title] = {}
+        self.views: dict[str, MapsRow] = {}
+        font = QFont(self.font())
+        font.setPointSizeF(self.TITLE_POINTS)
+        self.setFont(font)  # set explicitly, so the presenter view scales it
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # every pixel is painted: nothing below first
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def keys(self) -> list[str]:
+        """Layer keys, top to bottom."""
+        return list(self.views)
+
+    # -- what a subclass decides ------------------------------------------------------------------------------------
+
+    def _placement(self, key: str) -> tuple[QPointF, float] | None:
+        """(top-left corner, pixels per cell) of row ``key``'s mosaic; None while it has none."""
+        raise NotImplementedError
+
+    def _row_at(self, point: QPointF) -> str | None:
+        """The key of the row whose maps (or whole row) hold widget ``point``, or None."""
+        raise NotImplementedError
+
+    def _repaint_area(self, key: str) -> QRect | None:
+        """The widget rectangle to repaint when row ``key`` changes (its outlines' reach included)."""
+        raise NotImplementedError
+
+    def _clicked(self, cell: tuple[str, int, int, int]) -> None:
+        """Report a left click on (layer key, channel, row, col)."""
+        raise NotImplementedError
+
+    def _fonts_changed(self) -> None:
+        """The titles are laid out again in the new font; lay the rows out and repaint."""
+        self.update()
+
+    # -- shared ------------------------------------------------------------------------------------------------------
+
+    def cell_rect(self, key: str, channel: int, row: int = 0, col: int = 0) -> QRectF:
+        """Where cell (channel, row, col) of row ``key`` is on the widget (an empty rect: not shown)."""
+        placed = self._placement(key)
+        if placed is None:
+            return QRectF()
+        origin, scale = placed
+        top, left = self.views[key].mosaic.origin(channel)
+        return QRectF(origin.x() + (left + col) * scale, origin.y() + (top + row) * scale, scale, scale)
+
+    def cell_at(self, point: QPointF) -> tuple[str, int, int, int] | None:
+        """(layer key, channel, row, col) under widget ``point``, or None (a title, a margin, a gap)."""
+        found = self._mosaic_point(point)
+        if found is None:
+            return None
+        key, y, x = found
+        cell = self.views[key].mosaic.locate(y, x)
+        return None if cell is None else (key, *cell)
+
+    def copy_values_at(self, point: QPointF) -> str | None:
+        """Put the channel under widget ``point`` on the clipboard as tab-separated text; returns it (None: nothing)."""
+        found = self._mosaic_point(point)
+        values = None if found is None else self.views[found[0]].channel_values(found[1], found[2])
+        if values is None:
+            return None
+        text = format_grid(np.asarray(values, dtype=np.float64), digits=4)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def _mosaic_point(self, point: QPointF) -> tuple[str, float, float] | None:
+        """(layer key, y, x) in the mosaic coordinates of the row under widget ``point``."""
+        key = self._row_at(point)
+        placed = None if key is None or self.views[key].values is None else self._placement(key)
+        if placed is None:
+            return None
+        origin, scale = placed
+        return key, (point.y() - origin.y()) / scale, (point.x() - origin.x()) / scale
+
+    def _repaint(self, key: str) -> None:
+        area = self._repaint_area(key)
+        if area is not None:
+            self.update(area)
+
+    def _hover(self, cell: tuple[str, int, int, int] | None) -> None:
+        for key, view in self.views.items():
+            rect = view.cell_outline(cell[1], cell[2], cell[3]) if cell is not None and cell[0] == key else None
+            if view.hover.set(rect):
+                self._repaint(key)
+
+    # -- Qt events ---------------------------------------------------------------------------------------------------
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(*self.SIZE_HINT)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(120, 60)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.type() == event.Type.FontChange:
+            for title in self.titles.values():
+                title.prepare(self.font())
+            self._fonts_changed()
+        super().changeEvent(event)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        point = event.position()
+        cell = self.cell_at(point)  # None on a title, a margin or a gap: nothing to click or copy there
+        if cell is not None and event.button() == Qt.MouseButton.RightButton:
+            menu = QMenu(self)
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            action = menu.addAction("Copy values as text", lambda: self.copy_values_at(point))
+            action.setToolTip("Tab-separated numbers, one row per line: they paste into a spreadsheet")
+            menu.popup(event.globalPosition().toPoint())  # no nested event loop
+            event.accept()
+        elif cell is not None and event.button() == Qt.MouseButton.LeftButton:
+            event.accept()
+            self._clicked(cell)
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._hover(self.cell_at(event.position()))
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._hover(None)
+        super().leaveEvent(event)
