@@ -64,6 +64,17 @@ def _check_bias(b, n_kernels: int) -> np.ndarray:
     return b
 
 
+def _taps(x: np.ndarray, k: int, stride: int, padding: int, dilation: int, out_h: int, out_w: int):
+    """For each kernel tap (i, j), in row order: (i, j, the padded input's values that tap sees at every
+    output position), a (C, out_h, out_w) strided view."""
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    for i in range(k):
+        for j in range(k):
+            top, left = i * dilation, j * dilation
+            yield i, j, xp[:, top : top + stride * (out_h - 1) + 1 : stride,
+                           left : left + stride * (out_w - 1) + 1 : stride]
+
+
 def conv2d(x, w, b=None, stride: int = 1, padding: int = 0, dilation: int = 1) -> np.ndarray:
     """Convolve a multi-channel input with a bank of kernels.
 
@@ -103,13 +114,9 @@ def conv2d(x, w, b=None, stride: int = 1, padding: int = 0, dilation: int = 1) -
     """
     x, w, stride, padding, dilation, k, out_h, out_w = _check_conv_args(x, w, stride, padding, dilation)
     b = _check_bias(b, w.shape[0])
-    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
     out = np.zeros((w.shape[0], out_h, out_w))
-    for i in range(k):
-        for j in range(k):
-            top, left = i * dilation, j * dilation
-            seen = xp[:, top : top + stride * (out_h - 1) + 1 : stride, left : left + stride * (out_w - 1) + 1 : stride]
-            out += np.einsum("kc,chw->khw", w[:, :, i, j], seen)
+    for i, j, seen in _taps(x, k, stride, padding, dilation, out_h, out_w):
+        out += np.einsum("kc,chw->khw", w[:, :, i, j], seen)
     return out + b[:, None, None]
 
 
@@ -141,13 +148,9 @@ def conv2d_per_channel(x, kernel, stride: int = 1, padding: int = 0, dilation: i
     """
     x, kernel, stride, padding, dilation, k, out_h, out_w = _check_conv_args(
         x, kernel, stride, padding, dilation, kernel_layout="(C, k, k)")
-    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
     out = np.zeros((x.shape[0], out_h, out_w))
-    for i in range(k):
-        for j in range(k):
-            top, left = i * dilation, j * dilation
-            seen = xp[:, top : top + stride * (out_h - 1) + 1 : stride, left : left + stride * (out_w - 1) + 1 : stride]
-            out += kernel[:, i, j][:, None, None] * seen
+    for i, j, seen in _taps(x, k, stride, padding, dilation, out_h, out_w):
+        out += kernel[:, i, j][:, None, None] * seen
     return out
 
 
