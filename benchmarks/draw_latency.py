@@ -65,6 +65,8 @@ def run(size: tuple[int, int], presenter: bool, runs: int) -> tuple[list[float],
     origin = QPointF((pad.width() - side) / 2, (pad.height() - side) / 2)
     parts = {name: [] for name in ("pad", "worker", "hand-off", "panel updates", "paint", "total", "GUI thread CPU")}
     paints, point = [], None
+    readings = []  # the reading is usually shown after the event returns, but may be shown within it
+    lesson.reading_shown.connect(lambda: readings.append(True))
     for i in range(runs):
         if i % STROKE_MOVES == 0:
             if point is not None:
@@ -78,16 +80,16 @@ def run(size: tuple[int, int], presenter: bool, runs: int) -> tuple[list[float],
         step = rng.normal(0, side / 30, 2)
         point = QPointF(min(max(point.x() + step[0], origin.x() + side * 0.1), origin.x() + side * 0.9),
                         min(max(point.y() + step[1], origin.y() + side * 0.1), origin.y() + side * 0.9))
-        start, cpu = time.perf_counter(), time.thread_time()
+        start, cpu, before = time.perf_counter(), time.thread_time(), len(readings)
         mouse(pad, QEvent.Type.MouseMove, point)
         handled = time.perf_counter()
-        if not wait_for(lesson.reading_shown):
+        if len(readings) == before and not wait_for(lesson.reading_shown):
             raise RuntimeError("the lesson did not show a reading within 10 s")
         end, painted = flush_paints(counter)
         paints.append(painted)
         parts["pad"].append((handled - start) * 1000)
         parts["worker"].append(worker.last)
-        parts["hand-off"].append((shown.started - handled) * 1000 - worker.last)
+        parts["hand-off"].append(max(0.0, (shown.started - handled) * 1000 - worker.last))
         parts["panel updates"].append(shown.last)
         parts["paint"].append((end - shown.ended) * 1000)
         parts["total"].append((end - start) * 1000)

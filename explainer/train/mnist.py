@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train-*-idx*.gz")
     parser.add_argument("--augment", choices=("affine", "elastic"), default="affine",
                         help="affine warps and stroke widths, or those plus elastic distortions")
+    parser.add_argument("--label-smoothing", type=float, default=0.0, metavar="EPSILON",
+                        help="train towards (1 - EPSILON) on the true digit and EPSILON / 10 on every digit "
+                             "(0, the default: plain cross-entropy); validation is not smoothed")
     add_averaging_options(parser)
     add_distillation_options(parser)
     args = parser.parse_args(argv)
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     arch, config = ("mnist_nopool", NOPOOL_CONFIG) if args.no_pool else ("mnist", DEFAULT_CONFIG)
     if args.epochs < 1:
         parser.error(f"--epochs must be at least 1, got {args.epochs}")
+    if not 0.0 <= args.label_smoothing < 1.0:
+        parser.error(f"--label-smoothing must lie in [0, 1), got {args.label_smoothing}")
     out = args.out or weights_path(arch)
 
     torch.manual_seed(args.seed)
@@ -87,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                         batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                         augment=augment_digits_elastic if args.augment == "elastic" else augment_digits,
                         ema_decay=args.ema, select=args.select, device=device, teacher=teacher,
+                        label_smoothing=args.label_smoothing,
                         distill_weight=args.distill_weight, temperature=args.temperature):
         if progress.kind == "epoch":
             last = progress
@@ -98,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                  {"val_accuracy": best, "train_digits": len(train_idx), "val_digits": len(val_idx),
                   "epochs": args.epochs, "seed": args.seed, "train_seconds": round(seconds, 1),
                   "augment": args.augment, "ema": args.ema, "select": args.select,
+                  "label_smoothing": args.label_smoothing,
                   "teacher": str(args.teacher) if teacher else None,
                   "distill_weight": args.distill_weight if teacher else None,
                   "temperature": args.temperature if teacher else None})

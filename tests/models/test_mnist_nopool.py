@@ -90,6 +90,21 @@ def test_training_command_averages_weights_when_asked(tmp_path, monkeypatch, cap
     assert "--ema must lie between 0 and 1" in capsys.readouterr().err
 
 
+def test_training_command_smooths_labels_when_asked(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(train_mnist, "load_mnist", lambda split, root=None: fake_mnist())
+    smoothed, plain = tmp_path / "smoothed.pt", tmp_path / "plain.pt"
+    assert train_mnist.main(["--epochs", "1", "--out", str(smoothed), "--label-smoothing", "0.1"]) == 0
+    assert train_mnist.main(["--epochs", "1", "--out", str(plain)]) == 0
+    assert read_weights(smoothed)["metrics"]["label_smoothing"] == 0.1
+    assert read_weights(plain)["metrics"]["label_smoothing"] == 0.0
+    a, b = read_weights(smoothed)["state_dict"], read_weights(plain)["state_dict"]
+    assert any(not torch.equal(a[k], b[k]) for k in b)  # the same seed and batches, another loss
+    for bad in ("1.0", "-0.1", "2"):
+        with pytest.raises(SystemExit):
+            train_mnist.main(["--epochs", "1", "--out", str(smoothed), "--label-smoothing", bad])
+        assert "--label-smoothing must lie in [0, 1)" in capsys.readouterr().err
+
+
 def test_evaluate_command_scores_an_experiment_file(tmp_path, capsys, shared_data):
     from explainer.train import evaluate
 
