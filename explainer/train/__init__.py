@@ -5,12 +5,12 @@ import pathlib
 from ..models.loop import SELECTIONS
 
 
-def add_averaging_options(parser) -> None:
-    """``--ema`` and ``--select``: how the training loop averages weights and picks the epoch it keeps."""
+def add_averaging_options(parser, select: str = "accuracy") -> None:
+    """``--ema`` and ``--select`` (default ``select``): how the training loop averages weights and picks the epoch it keeps."""
     parser.add_argument("--ema", type=float, default=None, metavar="DECAY",
                         help="keep an exponential moving average of the weights (e.g. 0.999), validated and "
                              "written instead of the last weights: still one network")
-    parser.add_argument("--select", choices=SELECTIONS, default="accuracy",
+    parser.add_argument("--select", choices=SELECTIONS, default=select,
                         help="which epoch is kept: the first with the best validation accuracy, among those "
                              "the one with the lowest validation loss, or the last epoch (validation then only "
                              "measures)")

@@ -1,9 +1,10 @@
 """Train the bundled digit CNN: ``python -m explainer.train mnist [--no-pool]``.
 
 Reads the 10,000 training digits in ``../shared/data/mnist/train-*``, holds
-out 1,000 of them for validation (checkpoint choice), trains with
-augmentation, and writes ``assets/models/mnist.pt`` plus a few held-out
-digits for the app's "load digit" button. The official test set is not read
+out 1,000 of them for validation (by default it only measures: the last epoch
+is kept; ``--select accuracy`` keeps the best one instead), trains with
+augmentation and label smoothing, and writes ``assets/models/mnist.pt`` plus a
+few held-out digits for the app's "load digit" button. The official test set is not read
 here; ``python -m explainer.train evaluate mnist`` measures it afterwards.
 
 ``--no-pool`` trains the same network without its pooling layers
@@ -49,8 +50,10 @@ def write_samples(images: np.ndarray, labels: np.ndarray, train_idx: np.ndarray,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer.train mnist", description=__doc__)
-    # 50 epochs: what the bundled mnist.pt and mnist_nopool.pt were trained with (each file records "epochs").
-    parser.add_argument("--epochs", type=int, default=50)
+    # The defaults (100 epochs, label smoothing 0.1, the last epoch kept) are what the bundled mnist.pt and
+    # mnist_nopool.pt were trained with (each file records its recipe); the recipe was chosen on five validation
+    # splits (seeds 5-9) before the bundled split was trained or the test split read (see the README).
+    parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -61,10 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=pathlib.Path, default=None, help="folder with train-*-idx*.gz")
     parser.add_argument("--augment", choices=("affine", "elastic"), default="affine",
                         help="affine warps and stroke widths, or those plus elastic distortions")
-    parser.add_argument("--label-smoothing", type=float, default=0.0, metavar="EPSILON",
+    parser.add_argument("--label-smoothing", type=float, default=0.1, metavar="EPSILON",
                         help="train towards (1 - EPSILON) on the true digit and EPSILON / 10 on every digit "
-                             "(0, the default: plain cross-entropy); validation is not smoothed")
-    add_averaging_options(parser)
+                             "(default 0.1; 0: plain cross-entropy); validation is not smoothed")
+    add_averaging_options(parser, select="last")
     add_distillation_options(parser)
     args = parser.parse_args(argv)
     check_averaging_options(parser, args)

@@ -55,13 +55,15 @@ def test_sweep_point_is_the_accuracy_on_digits_transformed_one_by_one(digits, di
 
 
 def test_centring_undoes_a_shift_and_without_it_accuracy_falls(digits):
-    images, labels = digits[0][:100], digits[1][:100]
+    images, labels = digits
     model = load_model("mnist")
     values = [-8.0, 0.0, 8.0]
     on = [p.accuracy for p in sweep(model, images, labels, "shift_x", values, recipe=True)]
     off = [p.accuracy for p in sweep(model, images, labels, "shift_x", values, recipe=False)]
-    assert min(on) >= 0.9  # a shift that keeps the digit in the field is undone by the recipe
-    assert off[0] < off[1] - 0.2 and off[2] < off[1] - 0.2
+    assert min(on) >= 0.95  # a shift that keeps the digit in the field is undone by the recipe
+    # Without the recipe an 8 px shift costs the bundled network (label smoothing, 100 epochs) 16-21 points
+    # on the 300 held-out digits; the network of 50 epochs before it lost 37-46.
+    assert off[0] < off[1] - 0.1 and off[2] < off[1] - 0.1
 
 
 def test_digit_input_before_and_after_the_recipe(digits):
@@ -192,7 +194,9 @@ def test_occlusion_over_empty_background_changes_nothing_there(digits):
         blank = [(i, j) for i, top in enumerate(result.rows) for j, left in enumerate(result.cols)
                  if x[0, top : top + 6, left : left + 6].max() == 0]
         assert len(blank) >= 10
-        assert all(result.drops[i, j] == 0 for i, j in blank)  # the patch hid nothing there
+        # The patch hid nothing there: the same input, read in another batch, up to float32 rounding (the
+        # bundled network's probabilities are not saturated at 1, so a last-bit difference can show).
+        assert all(abs(result.drops[i, j]) <= 1e-6 for i, j in blank)
         worst.append(result.drops.max())
         pixels = result.pixel_map()
         assert pixels.shape == (28, 28) and pixels.max() <= result.drops.max() + 1e-12
