@@ -88,3 +88,27 @@ def test_the_tour_narrative_is_shown_large(presenting):
     window.presenter.set_on(False)
     assert panel.narrative.font().pointSizeF() == pytest.approx(normal)
     assert panel.steps.isVisible()
+
+
+@pytest.mark.parametrize("lesson_id", ["convolution", "feature-maps", "pooling", "dense", "draw", "network", "text", "photo", "segmentation"])
+def test_no_label_is_cut_off_in_the_presenter_view(presenting, qtbot, lesson_id):
+    """At 1920×1080 with text ×1.5, every label on the page has the width its text needs (or wraps)."""
+    from PySide6.QtWidgets import QLabel
+
+    window = presenting
+    window.resize(1920, 1080)
+    window.show_lesson(lesson_id)
+    window.presenter.set_on(True)
+    qtbot.waitUntil(lambda: not window.is_busy(), timeout=30000)
+    qtbot.wait(200)  # the larger font's layout requests
+    page = window.lesson(lesson_id)
+    labels = [label for label in page.findChildren(QLabel) if label.isVisible() and label.text()]
+    assert labels
+    if lesson_id == "convolution":
+        assert any("Sum of the channel sums" in label.text() for label in labels)  # the one that was cut off
+    cut = [label.text() for label in labels
+           if not label.wordWrap() and label.width() < label.minimumSizeHint().width()]
+    assert cut == []
+    wrapped_short = [label.text() for label in labels
+                     if label.wordWrap() and label.height() < label.heightForWidth(label.width())]
+    assert wrapped_short == []

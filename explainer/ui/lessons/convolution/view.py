@@ -165,7 +165,9 @@ class ConvolutionLesson(StepDisplay, Lesson):
         right.addWidget(self.stepper)
         right.addWidget(self.crop_picker)
         right.addLayout(kernel_row)
-        right.addWidget(QLabel("<b>Sum of the channel sums, plus the bias</b>"))
+        # Word-wrapped: in the presenter view (text ×1.5) the heading is wider than the column.
+        right.addWidget(QLabel("<b>Sum of the channel sums, plus the bias</b>", objectName="sumHeading",
+                               wordWrap=True))
         for label in (self.sum_line, self.output_value, self.output_title):
             right.addWidget(label)
         right.addWidget(self.output_grid, 0, Qt.AlignmentFlag.AlignLeft)

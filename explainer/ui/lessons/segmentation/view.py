@@ -12,7 +12,7 @@ scores are computed in a worker and drawn with the input they answer, by
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -41,6 +41,10 @@ __all__ = ["ABSENT_ROW", "BLANK", "ERRORS_TITLE", "FIRST_SCENE_SEED", "IOU_ROW",
 
 PEN_FRACTION = 3.6 / SCENE_SIDE  # strokes about as thick as in the scenes
 FIRST_SCENE_SEED = 7
+
+
+#: Widths of the drawing column and the metrics column at the normal text size (pixels).
+LEFT_WIDTH, RIGHT_WIDTH = 250, 420
 
 
 class SegmentationLesson(ResultsDisplay, Lesson):
@@ -82,6 +86,26 @@ class SegmentationLesson(ResultsDisplay, Lesson):
         self._loader.submit(load_fcns)
 
     # ================================================================ building
+    def _fit_columns(self) -> None:
+        """Size the side columns for the current text size (the presenter view makes text ×1.5).
+
+        A fixed size of five lines for the note keeps new numbers in it from re-laying out, and so
+        repainting, the whole lesson on every refresh.
+        """
+        base = self._base_point_size
+        scale = self.font().pointSizeF() / base if base > 0 and self.font().pointSizeF() > 0 else 1.0
+        self._left_column.setFixedWidth(round(LEFT_WIDTH * scale))
+        right = round(RIGHT_WIDTH * scale)
+        self._right_column.setFixedWidth(right)
+        margins = self._right_column.layout().contentsMargins()
+        self.dominance.setFixedSize(right - margins.left() - margins.right(),
+                                    5 * self.dominance.fontMetrics().lineSpacing() + 6)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "_right_column"):
+            self._fit_columns()
+
     def _build(self) -> None:
         self.pad = DrawingPad(resolution=SCENE_SIDE, pen_fraction=PEN_FRACTION,
                               hint="Pick a digit colour, then draw digits")
@@ -132,7 +156,7 @@ class SegmentationLesson(ResultsDisplay, Lesson):
         left.addStretch(1)
         left_widget = QWidget()
         left_widget.setLayout(left)
-        left_widget.setFixedWidth(250)
+        self._left_column = left_widget
 
         # Panels: image, ground truth and FCN-8s's errors, then prediction and overlap of each variant.
         self.panels = PanelGrid(3, 3)
@@ -155,12 +179,9 @@ class SegmentationLesson(ResultsDisplay, Lesson):
         right.addWidget(self.dominance)
         right_widget = QWidget()
         right_widget.setLayout(right)
-        right_widget.setFixedWidth(420)
-        # A fixed size (five lines) keeps new numbers in the note from re-laying out, and so repainting,
-        # the whole lesson on every refresh.
-        margins = right.contentsMargins()
-        self.dominance.setFixedSize(420 - margins.left() - margins.right(),
-                                    5 * self.dominance.fontMetrics().lineSpacing() + 6)
+        self._right_column = right_widget
+        self._base_point_size = self.font().pointSizeF()
+        self._fit_columns()
         main = QWidget()
         main_layout = QHBoxLayout(main)
         main_layout.setContentsMargins(0, 0, 0, 0)
