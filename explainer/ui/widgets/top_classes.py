@@ -36,13 +36,14 @@ class TopClassesPlot(pg.PlotItem):
         # photo does not lay the plot (and the panels around it) out again.
         self.getAxis("left").setStyle(autoReduceTextSpace=False)
         self.shown: list[tuple[str, float]] = []
+        self._ticks: list | None = None  # the class names on the axis now (None: never set)
 
     def set_probabilities(self, probabilities: np.ndarray | None) -> None:
         """Show the most likely classes of ``probabilities`` (one per label); None empties the chart."""
         if probabilities is None:
             self.shown = []
             self.bars.setOpts(width=np.zeros(self.count))
-            self.getAxis("left").setTicks([[]])
+            self._set_ticks([])
             return
         p = np.asarray(probabilities, dtype=float)
         if p.shape != (len(self.labels),):
@@ -51,4 +52,11 @@ class TopClassesPlot(pg.PlotItem):
         self.shown = [(self.labels[i], float(p[i])) for i in order]
         brushes = [pg.mkBrush("#e07b00" if i == 0 else "#7fa6c9") for i in range(self.count)]
         self.bars.setOpts(width=p[order], brushes=brushes)
-        self.getAxis("left").setTicks([[(i, self.labels[c]) for i, c in enumerate(order)]])
+        self._set_ticks([(i, self.labels[c]) for i, c in enumerate(order)])
+
+    def _set_ticks(self, ticks: list) -> None:
+        """Name the bars; the axis draws its labels again only when the names or their order change
+        (a slider moved in the invariance lab mostly keeps the same five classes in the same order)."""
+        if ticks != self._ticks:
+            self._ticks = ticks
+            self.getAxis("left").setTicks([ticks])
