@@ -29,7 +29,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QProgressDialog, QWidget
-from superqt.utils import create_worker
 
 from .animation_dialog import DEFAULT_WIDTH, AnimationDialog
 from .errors import format_exception, show_error
@@ -41,6 +40,7 @@ from .gif_writer import (
     to_palette,
     write_gif,
 )
+from .workers import LatestOnlyRunner, WorkResult
 
 #: What other modules import from here; the dialog and its default width are re-exported.
 __all__ = ["DEFAULT_WIDTH", "FRAME_TIMEOUT_MS", "NO_ANIMATION", "POLL_MS", "Animation", "AnimationDialog",
@@ -162,7 +162,7 @@ class AnimationExport(QObject):
         self._shown = False  # the current frame was put on screen; the next tick grabs it
         self._waited_ms = 0
         self._cancel = threading.Event()
-        self._worker = None
+        self._writer: LatestOnlyRunner | None = None  # set while the GIF is being written
         self._done = False
 
     # -- driving ---------------------------------------------------------------
@@ -186,7 +186,7 @@ class AnimationExport(QObject):
         if self._done:
             return
         self._cancel.set()
-        if self._worker is None:  # still recording: stop here (a writing worker stops itself)
+        if self._writer is None:  # still recording: stop here (a writing worker stops itself)
             self._timer.stop()
             self._put_back()
             self._end(ExportResult(False, self.path, "Export cancelled: nothing was written.", cancelled=True))
@@ -233,12 +233,20 @@ class AnimationExport(QObject):
 
     def _write(self) -> None:
         self.progressed.emit(len(self.frames), len(self.indices), "Writing the GIF…")
-        worker = create_worker(write_gif, self.path, self.frames, frame_duration_ms(self.settings.fps),
-                               cancelled=self._cancel.is_set, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self._on_worker_returned)
-        worker.errored.connect(self._on_worker_errored)
-        self._worker = worker
-        worker.start()
+        # The app's own runner, not a superqt worker: its result comes home through a relay that outlives
+        # this export, so the export can be deleted as soon as it has reported (a superqt worker still
+        # emitting its last signals while its receiver was deleted crashed the process once in CI).
+        writer = LatestOnlyRunner(self)
+        writer.finished.connect(self._on_written)
+        self._writer = writer
+        writer.submit(write_gif, self.path, self.frames, frame_duration_ms(self.settings.fps),
+                      cancelled=self._cancel.is_set)
+
+    def _on_written(self, result: WorkResult) -> None:
+        if result.error is None:
+            self._on_worker_returned(result.value)
+        else:
+            self._on_worker_errored(result.error)
 
     def _on_worker_returned(self, path) -> None:
         count = len(self.frames)
@@ -274,7 +282,7 @@ class AnimationExport(QObject):
             return
         self._done = True
         self.frames = []
-        self._worker = None
+        self._writer = None
         self.finished.emit(result)
 
 
