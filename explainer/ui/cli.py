@@ -64,15 +64,42 @@ def preload_torch() -> threading.Thread:
 
 
 
-def _take_screenshot(window: MainWindow, path: str, app: QApplication, waited_ms: int = 0) -> None:
-    if window.is_busy() and waited_ms < 20000:
-        QTimer.singleShot(100, lambda: _take_screenshot(window, path, app, waited_ms + 100))
+class RunEnd:
+    """The exit status of a run that ends by itself (``--screenshot``): the first reason to end wins.
+
+    A refused model, an error and the finished screenshot can all come within one pass of the event
+    loop (a model refused while the screenshot waits for its last event); a later ``end`` must not
+    overwrite the status of an earlier one (a refusal ending with status 0 because the picture was
+    taken after it).
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        self.app = app
+        self.status: int | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.status is not None
+
+    def end(self, status: int) -> None:
+        if self.status is None:
+            self.status = status
+            self.app.exit(status)
+
+
+def take_screenshot(window: MainWindow, path: str, run: RunEnd, waited_ms: int = 0) -> None:
+    if run.ended:
         return
-    app.processEvents()
+    if window.is_busy() and waited_ms < 20000:
+        QTimer.singleShot(100, lambda: take_screenshot(window, path, run, waited_ms + 100))
+        return
+    run.app.processEvents()
+    if run.ended:  # a refusal or an error came in with the last events: it ends the run, not the picture
+        return
     ok = window.grab().save(path, "PNG")
     if not ok:
         print(f"convlens: could not write screenshot to {path}", file=sys.stderr)
-    app.exit(0 if ok else 1)
+    run.end(0 if ok else 1)
 
 
 def _print_tour_steps(path=None) -> int:
@@ -110,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setStyle("Fusion")
     configure_runtime()
+    run = RunEnd(app)
 
     window = MainWindow()
     window.resize(args.size or DEFAULT_SIZE)
@@ -147,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.model:
         if not interactive:  # a refused model ends a screenshot run with its sentence and status 2
             def refused(message: str) -> None:
-                print(f"convlens: {message}", file=sys.stderr)
-                app.exit(2)
+                if not run.ended:
+                    print(f"convlens: {message}", file=sys.stderr)
+                run.end(2)
 
             window.user_model.refused.connect(refused)
         window.user_model.open_path(args.model, show_dialogs=interactive)
@@ -159,10 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         def on_error(exc_type, exc, tb):
             print("".join(format_exception(exc)), file=sys.stderr)
-            app.exit(1)
+            run.end(1)
 
         sys.excepthook = on_error
-        QTimer.singleShot(300, lambda: _take_screenshot(window, args.screenshot, app))
+        QTimer.singleShot(300, lambda: take_screenshot(window, args.screenshot, run))
     else:
         def on_error(exc_type, exc, tb):
             show_error(window, "Something went wrong", f"{exc_type.__name__}: {exc}",
