@@ -244,15 +244,15 @@ class AnimationExport(QObject):
 
     def _on_written(self, result: WorkResult) -> None:
         if result.error is None:
-            self._on_worker_returned(result.value)
+            self._on_gif_written(result.value)
         else:
-            self._on_worker_errored(result.error)
+            self._on_gif_failed(result.error)
 
-    def _on_worker_returned(self, path) -> None:
+    def _on_gif_written(self, path) -> None:
         count = len(self.frames)
         self._end(ExportResult(True, pathlib.Path(path), f"Saved {count} frames to {path}.", frames=count))
 
-    def _on_worker_errored(self, exc: BaseException) -> None:
+    def _on_gif_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ExportCancelled):
             self._end(ExportResult(False, self.path, "Export cancelled: nothing was written.", cancelled=True))
         elif isinstance(exc, OSError):
