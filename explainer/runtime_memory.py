@@ -10,6 +10,13 @@ neither of them a Python object the app keeps:
   own heap ("arena"), so tens of MB stay resident though unused. ``malloc_trim(0)``
   hands the free pages of every arena back (about 3 ms at 500 MB, then 0.1 ms):
   :func:`release_free_memory`. Elsewhere than glibc it does nothing.
+* **One heap per thread.** glibc gives each thread that allocates its own heap, up
+  to eight per core, and what one thread frees in the middle of its heap stays
+  there. The GUI thread, the lessons' workers, torch's preloading thread and
+  Qt's pool threads each fragment a heap of their own: every lesson open took
+  450–451 MB with them, 443 MB with at most two (``benchmarks/memory.py``, runs
+  alternated). :func:`limit_heap_arenas` caps their number at start-up; the threads
+  then share heaps (they take turns with Python's interpreter lock anyway).
 * **Source text kept by an import hook.** PySide6 replaces ``__import__`` with a
   hook that reads the source of every module imported after it (it looks for the
   word "PySide6") through :func:`inspect.getsource`, and :mod:`linecache` keeps
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import ctypes
 import linecache
+import os
 import sys
 import threading
 from collections import OrderedDict
@@ -50,6 +58,31 @@ def _load_malloc_trim():
 
 
 _malloc_trim = _load_malloc_trim()
+
+#: ``mallopt``'s parameter for the most heaps ("arenas") glibc makes (``M_ARENA_MAX`` in ``malloc.h``).
+M_ARENA_MAX = -8
+#: How many heaps the app lets glibc make (see the module notes).
+HEAP_ARENAS = 2
+
+
+def limit_heap_arenas(count: int = HEAP_ARENAS) -> bool:
+    """Let glibc make at most ``count`` heaps for the process's threads; True if the limit was set.
+
+    Call it at start-up, before the worker threads allocate: heaps made before stay. A no-op
+    returning False where the C library is not glibc (or when ``MALLOC_ARENA_MAX`` is set in
+    the environment: the user's choice stands).
+    """
+    if count < 1:
+        raise ValueError(f"the process needs at least one heap, got {count}")
+    if _malloc_trim is None or "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except AttributeError:
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(M_ARENA_MAX, count))
 
 
 def release_free_memory() -> bool:

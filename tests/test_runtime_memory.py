@@ -115,3 +115,68 @@ def test_checking_the_whole_cache_while_another_thread_reads_files_never_fails(s
             errors.append(error)
     reader.join()
     assert len(checks) > 10 and errors == []
+
+
+_ARENA_PROBE = r"""
+import ctypes, os, sys, tempfile, threading
+from explainer.runtime_memory import limit_heap_arenas
+
+if sys.argv[1] == "limited":
+    assert limit_heap_arenas(1)
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+libc.fclose.argtypes = [ctypes.c_void_p]
+kept, ready, done = [], threading.Barrier(5), threading.Event()
+
+def work():
+    kept.extend(libc.malloc(1000) for _ in range(100))  # each thread allocates while the others live
+    ready.wait()
+    done.wait()
+
+threads = [threading.Thread(target=work) for _ in range(4)]
+for thread in threads:
+    thread.start()
+ready.wait()
+path = os.path.join(tempfile.mkdtemp(), "heaps.xml")
+stream = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, stream)
+libc.fclose(stream)
+done.set()
+for thread in threads:
+    thread.join()
+print(open(path).read().count("<heap nr="))
+"""
+
+
+@pytest.mark.skipif(runtime_memory._malloc_trim is None, reason="glibc only")
+def test_threads_share_the_heaps_once_they_are_limited(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    script = tmp_path / "heaps.py"
+    script.write_text(_ARENA_PROBE)
+    root = pathlib.Path(__file__).resolve().parents[1]
+
+    def heaps(mode: str) -> int:
+        done = subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True, timeout=60,
+                              cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root)})
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.strip())
+
+    assert heaps("free") >= 3  # the main heap and one per allocating thread (up to 8 per core)
+    assert heaps("limited") == 1
+
+
+def test_a_heap_limit_below_one_is_refused():
+    with pytest.raises(ValueError, match="at least one heap"):
+        runtime_memory.limit_heap_arenas(0)
+
+
+def test_the_environment_s_heap_limit_stands(monkeypatch):
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert runtime_memory.limit_heap_arenas(2) is False

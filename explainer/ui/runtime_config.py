@@ -19,6 +19,7 @@ def configure_runtime() -> None:
     (it takes about a second): its thread count is set when it is first imported.
     linecache keeps only the last few source files (:func:`~explainer.runtime_memory.keep_source_cache_small`),
     and plots paint their plain backgrounds without a cached pixmap (:func:`.memory.plain_view_backgrounds`).
+    glibc makes at most two heaps for all threads (:func:`~explainer.runtime_memory.limit_heap_arenas`).
     Threads take turns with the interpreter lock every millisecond (:data:`SWITCH_INTERVAL_S`).
     """
     import os
@@ -26,10 +27,11 @@ def configure_runtime() -> None:
     import pyqtgraph as pg
 
     from .. import INTERACTIVE_THREADS_ENV
-    from ..runtime_memory import keep_source_cache_small
+    from ..runtime_memory import keep_source_cache_small, limit_heap_arenas
     from .memory import plain_view_backgrounds
 
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
+    limit_heap_arenas()  # before the lessons' workers allocate: two heaps, not one per thread (8 MB less)
     # PySide6's import hook reads every module imported after it into linecache (about 20 MB for torch alone).
     keep_source_cache_small()
     plain_view_backgrounds()  # no pixmap per plot only to repaint its plain background (14 MB in all)
