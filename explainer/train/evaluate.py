@@ -88,10 +88,10 @@ def imdb_test_accuracies(path=None) -> dict[str, float]:
     import numpy as np
 
     from ..data.text import load_imdb
-    from ..models.text import TEXT_MODELS, predict_sentiment
+    from ..models.text import predict_sentiments
 
     texts, labels = load_imdb("test", path)
-    return {name: float(np.mean((predict_sentiment(texts, name) > 0.5) == labels)) for name in TEXT_MODELS}
+    return {name: float(np.mean((p > 0.5) == labels)) for name, p in predict_sentiments(texts).items()}
 
 
 def cifar10_test_accuracy(model=None, root=None, flip: bool = False) -> float:

@@ -17,6 +17,7 @@ from explainer.models.text import (
     load_vocabulary,
     nearest_words,
     predict_sentiment,
+    predict_sentiments,
     read_text,
     rnn_weights,
 )
@@ -88,6 +89,20 @@ def test_predict_sentiment_shape_and_range():
         predict_sentiment("a single string", "imdb_cnn")
 
 
+def test_batches_of_similar_length_answer_as_each_review_read_alone():
+    data = json.loads((REPO / "assets" / "samples" / "imdb_heldout.json").read_text(encoding="utf-8"))
+    texts = [r["text"] for r in data["reviews"][:40]] + ["", "fine"]
+    lengths = {len(t.split()) for t in texts}
+    assert len(lengths) > 20  # reviews of many lengths, so the batches are reordered and padded differently
+    together = predict_sentiments(texts, TEXT_MODELS, batch_size=8)
+    for name in TEXT_MODELS:
+        alone = np.array([predict_sentiment([text], name)[0] for text in texts])
+        np.testing.assert_allclose(together[name], alone, atol=1e-5)
+    assert predict_sentiments([], ["imdb_rnn"])["imdb_rnn"].shape == (0,)
+    with pytest.raises(ValueError, match="unknown text model"):
+        predict_sentiments(["fine"], ["imdb_cnn", "imdb_gru"])
+
+
 @pytest.mark.parametrize("name", TEXT_MODELS)
 def test_each_network_reads_our_own_sentences_right(name):
     p = predict_sentiment(POSITIVE + NEGATIVE, name)
@@ -111,7 +126,8 @@ def test_bundled_heldout_reviews_are_balanced_and_from_training_data():
 def test_test_set_floor(shared_data):
     texts, labels = load_imdb("test", shared_data / "imdb" / "aclImdb_labeled_50k.jsonl.gz")
     assert len(texts) == 25_000
-    accuracies = {name: float(np.mean((predict_sentiment(texts, name) > 0.5) == labels)) for name in TEXT_MODELS}
+    accuracies = {name: float(np.mean((p > 0.5) == labels)) for name, p in predict_sentiments(texts).items()}
+    assert set(accuracies) == set(TEXT_MODELS)
     assert max(accuracies.values()) >= 0.86, accuracies
     assert min(accuracies.values()) >= 0.75, accuracies
 
