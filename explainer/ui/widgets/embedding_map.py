@@ -22,6 +22,47 @@ from .maps import SIGNED_CMAP, colormap
 ROW_LABEL_PX = 13.0
 #: Most words labelled on the map at once.
 MAP_LABELS = 14
+#: Where a word's label may sit around its point, tried in this order: (x, y) anchors of the label
+#: (0, 1): up and to the right; (1, 1): up and to the left; (0, 0): down and to the right; (1, 0): down
+#: and to the left.
+LABEL_ANCHORS = ((0.0, 1.0), (1.0, 1.0), (0.0, 0.0), (1.0, 0.0))
+
+
+def place_labels(points: list[tuple[float, float]], sizes: list[tuple[float, float]],
+                 area: tuple[float, float, float, float] | None = None) -> list[tuple[float, float] | None]:
+    """An anchor for each label (one of :data:`LABEL_ANCHORS`) so that no two labels overlap, or None (left out).
+
+    Labels are placed in order, each at the first anchor around its point whose rectangle overlaps
+    no label placed before it, preferring anchors that keep it inside ``area`` (left, top, width,
+    height); a label that fits nowhere is left out: its point keeps its ring, and hovering names it.
+
+    Parameters
+    ----------
+    points : list of (x, y)
+        Each label's point, in pixels (y downwards).
+    sizes : list of (width, height)
+        Each label's size in pixels.
+    """
+    placed: list[tuple[float, float, float, float]] = []
+    anchors: list[tuple[float, float] | None] = []
+
+    def rect(point, size, anchor):
+        return point[0] - anchor[0] * size[0], point[1] - anchor[1] * size[1], size[0], size[1]
+
+    def overlaps(a, b) -> bool:
+        return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+    def inside(r) -> bool:
+        return area is None or (r[0] >= area[0] and r[1] >= area[1] and r[0] + r[2] <= area[0] + area[2]
+                                and r[1] + r[3] <= area[1] + area[3])
+
+    for point, size in zip(points, sizes):
+        free = [a for a in LABEL_ANCHORS if not any(overlaps(rect(point, size, a), p) for p in placed)]
+        choice = next((a for a in free if inside(rect(point, size, a))), free[0] if free else None)
+        anchors.append(choice)
+        if choice is not None:
+            placed.append(rect(point, size, choice))
+    return anchors
 
 
 def _fixed_plot(title: str, left: str, bottom: str) -> pg.PlotItem:
@@ -170,8 +211,12 @@ class EmbeddingMap(pg.GraphicsLayoutWidget):
         self.xy = np.zeros((0, 2))
         self.values = np.zeros(0)
         self.highlighted = np.zeros(0, np.int64)
+        self.labels: list[str] = []
         self.hovered: int | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        view = self.plot.getViewBox()
+        view.sigResized.connect(self._place_labels)  # the labels' room is counted in pixels
+        view.sigRangeChanged.connect(self._place_labels)
 
     def set_map(self, xy: np.ndarray, values: np.ndarray, limit: float, title: str = "") -> None:
         """Points (W, 2) coloured by ``values`` (W,), saturating at ±``limit``."""
@@ -191,18 +236,40 @@ class EmbeddingMap(pg.GraphicsLayoutWidget):
         self.set_hovered(None)
 
     def set_highlight(self, indices, labels: list[str]) -> None:
-        """Ring the map points ``indices`` (the current words on the map); label the first few."""
+        """Ring the map points ``indices`` (the current words on the map); label the first few.
+
+        Labels never cover one another: each sits beside its point where there is room
+        (:func:`place_labels`), and one with no room is left out (its point stays ringed).
+        """
         indices = np.asarray(indices, dtype=np.int64)
         indices = indices[(indices >= 0) & (indices < len(self.xy))]
         self.highlighted = indices
+        self.labels = list(labels)
         self.rings.setData(pos=self.xy[indices] if len(indices) else np.zeros((0, 2)))
         for i, text in enumerate(self.texts):
             if i < len(indices) and i < len(labels):
                 text.setText(labels[i])
                 text.setPos(QPointF(*self.xy[indices[i]]))
-                text.show()
-            else:
+        self._place_labels()
+
+    def _place_labels(self, *_args) -> None:
+        count = min(len(self.highlighted), len(self.labels), len(self.texts))
+        view = self.plot.getViewBox()
+        points, sizes = [], []
+        for i in range(count):
+            point = view.mapViewToScene(QPointF(*self.xy[self.highlighted[i]]))
+            box = self.texts[i].textItem.boundingRect()
+            points.append((point.x(), point.y()))
+            sizes.append((box.width(), box.height()))
+        area = view.sceneBoundingRect()
+        anchors = place_labels(points, sizes, (area.x(), area.y(), area.width(), area.height()))
+        for i, text in enumerate(self.texts):
+            anchor = anchors[i] if i < count else None
+            if anchor is None:
                 text.hide()
+            else:
+                text.setAnchor(anchor)
+                text.show()
 
     def set_hovered(self, index: int | None) -> None:
         self.hovered = index
