@@ -463,3 +463,41 @@ def test_ctrl_c_copies_a_pooling_output_as_shown(qtbot, lesson):
     qtbot.keyClick(grid, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     parsed = parse_grid(QApplication.clipboard().text())
     assert [[core.format_number(v) for v in row] for row in parsed] == shown(grid)
+
+
+def _grids_fit(lesson) -> list:
+    """Rectangles of the input grid and every shown pooled grid, in the lesson's coordinates."""
+    page = lesson.kinds_page
+    grids = [lesson.input_grid, *(g for g in lesson.grids.values() if g.isVisible())]
+    rects = [g.geometry().translated(g.parentWidget().mapTo(lesson, g.parentWidget().rect().topLeft()))
+             for g in grids]
+    inside = page.rect().translated(page.mapTo(lesson, page.rect().topLeft()))
+    assert all(inside.contains(r) for r in rects), (inside, rects)
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+    return rects
+
+
+@pytest.mark.parametrize("size, stride, smallest", [(2, 2, 44), (3, 1, 36), (2, 1, 32), (8, 8, 46)])
+def test_the_grids_use_the_room_and_stay_on_the_page(qtbot, lesson, size, stride, smallest):
+    lesson.resize(1100, 800)  # the lesson's share of a 1400×900 window
+    lesson.state.size, lesson.state.stride = size, stride
+    qtbot.wait(20)
+    _grids_fit(lesson)
+    # The 8×8 map and three pooled ones side by side, each given the room it needs (four equal
+    # columns gave 30 px cells at this size, whatever the pooled maps' size).
+    assert lesson.input_grid.cell >= smallest
+    assert all(g.cell >= lesson.input_grid.cell for g in lesson.grids.values() if g.isVisible())
+    lesson.resize(700, 520)  # a small window: the cells shrink, and everything stays on the page
+    qtbot.waitUntil(lambda: lesson.input_grid.cell < smallest)
+    _grids_fit(lesson)
+
+
+def test_a_picture_s_larger_map_still_fits(qtbot, lesson):
+    lesson.resize(1100, 800)
+    lesson.app_state.set_image(edge_image(), "edge.png")
+    lesson.state.source = "image"
+    qtbot.waitUntil(lambda: lesson.state.feature_map is not None, timeout=10000)
+    qtbot.wait(20)
+    assert lesson.input_grid.values.shape == (24, 24)
+    _grids_fit(lesson)
+    assert lesson.input_grid.cell >= 12

@@ -10,7 +10,7 @@ from :func:`explainer.core.window_coverage`. The page draws from
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ....core import KERNELS, POOL_MODES, describe_output_size, pool2d, pool_step, window_cells, window_coverage
 from ...animation import Animation
+from ...presenter import font_scale
 from ...widgets.matrix_grid import MatrixGrid
 from ...widgets.stride_comparison import StrideComparison
 from ...workers import WorkResult
@@ -249,6 +250,27 @@ class PoolingLesson(Lesson):
         height = max(200, self.height() - 260)
         return int(np.clip(min((width / columns - 16) / max(n, 1), height / max(n, 1)), 8, 48))
 
+    @staticmethod
+    def _output_cell(cell: int, rows: int, out_rows: int, largest: int) -> int:
+        """An output grid's cell: larger than the input's when the output has fewer rows (up to ``largest``)."""
+        return int(np.clip(cell * max(1, rows / max(out_rows, 1)) * 0.6, cell, max(largest, cell)))
+
+    def _kinds_cells(self, shape: tuple[int, int], out_shape: tuple[int, int]) -> tuple[int, int]:
+        """(input cell, output cell) in pixels: the largest (up to 48, ×1.5 with the presenter view's
+        text) at which the input and the three pooled maps fit side by side across the lesson, under
+        its header."""
+        (h, w), (out_h, out_w) = shape, (max(out_shape[0], 0), max(out_shape[1], 0))
+        scale = font_scale()
+        width = max(600, self.width() - 60) - len(POOL_MODES) * 14  # the grid layout's spacing
+        height = max(200, self.height() - round(260 * scale))
+        largest, largest_out = round(48 * scale), round(44 * scale)
+        for cell in range(largest, 8, -1):
+            out_cell = self._output_cell(cell, h, out_h, largest_out)
+            if (w * cell + len(POOL_MODES) * out_w * out_cell <= width and h * cell <= height
+                    and out_h * out_cell <= height):
+                return cell, out_cell
+        return 8, self._output_cell(8, h, out_h, largest_out)
+
     def _input_title(self) -> str:
         source, x = self.state.source, self.state.input_map()
         shape = f"{x.shape[0]}×{x.shape[1]}"
@@ -264,7 +286,8 @@ class PoolingLesson(Lesson):
         x = state.input_map()
         size, stride = state.size, state.stride
         h, w = x.shape
-        cell = self._cell_size(max(h, w))
+        out_h, out_w = state.output_shape(x.shape)
+        cell, out_cell = self._kinds_cells((h, w), (out_h, out_w))
         with QSignalBlocker(self.size_spin), QSignalBlocker(self.stride_spin):
             self.size_spin.setValue(size)
             self.stride_spin.setValue(stride)
@@ -272,14 +295,13 @@ class PoolingLesson(Lesson):
         self.input_grid.set_cell_size(cell)
         self.input_grid.set_values(x)
         self.input_title.setText(self._input_title())
-        out_h, out_w = state.output_shape(x.shape)
         for mode, grid in self.grids.items():
             if out_h < 1 or out_w < 1:
                 grid.hide()
                 self.titles[mode].setText(f"<b>{MODES[mode]}</b><br>window {size}×{size} does not fit "
                                           f"a {h}×{w} map: make the window smaller")
                 continue
-            grid.set_cell_size(int(np.clip(cell * max(1, h / out_h) * 0.6, cell, 44)))
+            grid.set_cell_size(out_cell)
             # Max and average stay within the input's range; L2 can exceed it.
             levels = None if mode == "l2" else (float(x.min()), float(x.max()))
             grid.set_values(pool2d(x[None], size, stride, mode)[0], levels=levels)
@@ -322,6 +344,11 @@ class PoolingLesson(Lesson):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self._render()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the presenter view: the grids' room changes with the text
+            self._render()
 
     # -- animation -------------------------------------------------------------
     def animations(self) -> list[Animation]:
