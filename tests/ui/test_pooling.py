@@ -501,3 +501,30 @@ def test_a_picture_s_larger_map_still_fits(qtbot, lesson):
     assert lesson.input_grid.values.shape == (24, 24)
     _grids_fit(lesson)
     assert lesson.input_grid.cell >= 12
+
+
+def test_the_stride_tab_s_grids_use_the_room_and_stay_on_the_page(qtbot, lesson):
+    from explainer.ui.widgets.stride_comparison import PANELS
+
+    lesson.resize(1100, 800)
+    lesson.state.tab = 1
+    qtbot.waitUntil(lambda: lesson.stride_view.isVisible())
+    view = lesson.stride_view
+    grids = [view.grids[key] for key in PANELS]
+    page = view.rect().translated(view.mapTo(lesson, view.rect().topLeft()))
+    rects = [g.geometry().translated(g.parentWidget().mapTo(lesson, g.parentWidget().rect().topLeft())) for g in grids]
+    assert all(page.contains(r) for r in rects), (page, rects)
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+    assert view.grids["input"].cell >= 40  # four equal columns gave 29 px
+    assert view.grids["conv2"].cell >= view.grids["input"].cell  # the smaller outputs get the larger cells
+
+
+def test_fitting_cells_shrink_to_the_room_and_leave_out_what_does_not_fit():
+    from explainer.ui.widgets.stride_comparison import fitting_cells
+
+    cell, big = fitting_cells((8, 8), 3, 1000, 600)
+    assert 8 * cell + 3 * big + 6 * cell + 3 * big <= 1000 and (cell, big) != (8, 12)
+    smaller, _ = fitting_cells((8, 8), 3, 500, 600)
+    assert smaller < cell
+    alone, _ = fitting_cells((2, 2), 3, 90, 600)  # the kernel does not fit: only the input is shown
+    assert alone == 45

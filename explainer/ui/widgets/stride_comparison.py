@@ -55,8 +55,12 @@ class StrideComparison(QWidget):
         layout.addWidget(self.note)
         layout.addLayout(grid, 1)
 
-    def show_maps(self, x: np.ndarray, kernel: np.ndarray, cell: int = 32) -> None:
-        """Compare both paths for the 2-D map ``x`` and the square ``kernel``; ``cell`` sizes the input grid."""
+    def show_maps(self, x: np.ndarray, kernel: np.ndarray, cell: int = 32, big: int | None = None) -> None:
+        """Compare both paths for the 2-D map ``x`` and the square ``kernel``.
+
+        ``cell`` sizes the input grid and the stride-1 output, ``big`` the two smaller outputs
+        (default: 1.6 × ``cell``, at most 44 px); :func:`fitting_cells` finds both for a given room.
+        """
         x = np.asarray(x, dtype=np.float64)
         kernel = np.asarray(kernel, dtype=np.float64)
         h, w = x.shape
@@ -73,7 +77,7 @@ class StrideComparison(QWidget):
             return
         conv1 = conv2d(x[None], kernel[None, None])[0]
         conv2 = conv2d(x[None], kernel[None, None], stride=2)[0]
-        big = int(np.clip(cell * 1.6, 8, 44))
+        big = int(np.clip(cell * 1.6, 8, 44)) if big is None else int(big)
         self._show("conv2", conv2, big, f"<b>Convolution, stride 2</b><br>{describe_output_size(h, k, 2)}")
         self._show("conv1", conv1, cell, f"<b>Convolution, stride 1</b><br>{describe_output_size(h, k, 1)}")
         if min(conv1.shape) < 2:
@@ -100,3 +104,24 @@ class StrideComparison(QWidget):
         grid.set_values(values)
         grid.show()
         self.titles[key].setText(f"{title} → {values.shape[0]}×{values.shape[1]}")
+
+
+def fitting_cells(shape: tuple[int, int], k: int, width: float, height: float, largest: int = 48,
+                  largest_big: int = 44) -> tuple[int, int]:
+    """(cell, big): the largest cells (``cell`` ≤ ``largest``) at which :class:`StrideComparison`'s four
+    grids for a ``shape`` input and a ``k``×``k`` kernel fit side by side in ``width`` × ``height`` pixels.
+
+    ``big``, for the two smaller outputs, is 1.6 × ``cell`` up to ``largest_big`` (never below ``cell``).
+    """
+    h, w = shape
+    conv1 = (h - k + 1, w - k + 1)
+    conv2 = ((h - k) // 2 + 1, (w - k) // 2 + 1)
+    pooled = (conv1[0] // 2, conv1[1] // 2)
+    fits = h >= k and w >= k
+    for cell in range(int(largest), 8, -1):
+        big = int(np.clip(cell * 1.6, 8, max(largest_big, cell)))
+        across = w * cell + (conv2[1] * big + conv1[1] * cell + pooled[1] * big if fits else 0)
+        tallest = max([h * cell, *((conv1[0] * cell, conv2[0] * big, pooled[0] * big) if fits else ())])
+        if across <= width and tallest <= height:
+            return cell, big
+    return 8, int(np.clip(8 * 1.6, 8, max(largest_big, 8)))

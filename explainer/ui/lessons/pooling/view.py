@@ -29,7 +29,7 @@ from ....core import KERNELS, POOL_MODES, describe_output_size, pool2d, pool_ste
 from ...animation import Animation
 from ...presenter import font_scale
 from ...widgets.matrix_grid import MatrixGrid
-from ...widgets.stride_comparison import StrideComparison
+from ...widgets.stride_comparison import PANELS, StrideComparison, fitting_cells
 from ...workers import WorkResult
 from ..base import Lesson
 from .features import feature_map_from
@@ -245,11 +245,6 @@ class PoolingLesson(Lesson):
         with QSignalBlocker(self.tabs):
             self.tabs.setCurrentIndex(index)
 
-    def _cell_size(self, n: int, columns: int = 4) -> int:
-        width = max(600, self.width() - 60)
-        height = max(200, self.height() - 260)
-        return int(np.clip(min((width / columns - 16) / max(n, 1), height / max(n, 1)), 8, 48))
-
     @staticmethod
     def _output_cell(cell: int, rows: int, out_rows: int, largest: int) -> int:
         """An output grid's cell: larger than the input's when the output has fewer rows (up to ``largest``)."""
@@ -339,7 +334,11 @@ class PoolingLesson(Lesson):
 
     def _render_stride_tab(self, *_args) -> None:
         x = self.state.input_map()
-        self.stride_view.show_maps(x, KERNELS[self.state.stride_kernel], self._cell_size(max(x.shape)))
+        kernel, scale = KERNELS[self.state.stride_kernel], font_scale()
+        width = max(600, self.width() - 60) - len(PANELS) * 14  # the grid layout's spacing
+        height = max(200, self.height() - round(260 * scale))
+        cell, big = fitting_cells(x.shape, kernel.shape[0], width, height, round(48 * scale), round(44 * scale))
+        self.stride_view.show_maps(x, kernel, cell, big)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
