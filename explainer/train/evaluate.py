@@ -88,7 +88,7 @@ def imdb_test_accuracies(path=None) -> dict[str, float]:
     import numpy as np
 
     from ..data.text import load_imdb
-    from ..models.text import predict_sentiments
+    from ..models.sentiment import predict_sentiments
 
     texts, labels = load_imdb("test", path)
     return {name: float(np.mean((p > 0.5) == labels)) for name, p in predict_sentiments(texts).items()}

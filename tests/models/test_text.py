@@ -9,15 +9,13 @@ import torch
 from explainer.core.sequence import conv1d_causal, lstm_states, rnn_step
 from explainer.data.text import OOV, PAD, Vocabulary, load_imdb, pad_batch, token_spans, tokenize
 from explainer.models import load_model
+from explainer.models.sentiment import encode_batch, predict_sentiment, predict_sentiments
 from explainer.models.text import (
     TEXT_MODELS,
     TRAIN_LENGTH,
-    encode_batch,
     load_text_models,
     load_vocabulary,
     nearest_words,
-    predict_sentiment,
-    predict_sentiments,
     read_text,
     rnn_weights,
 )

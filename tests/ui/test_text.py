@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication
 
 import explainer.data.text as text_data
 from explainer.core.sequence import rnn_step
-from explainer.models.text import TEXT_MODELS, TRAIN_LENGTH, load_text_models, nearest_words, predict_sentiment, \
-    read_text, rnn_weights
+from explainer.models.sentiment import predict_sentiment
+from explainer.models.text import TEXT_MODELS, TRAIN_LENGTH, load_text_models, nearest_words, read_text, rnn_weights
 from explainer.ui.lessons import state_class
 from explainer.ui.lessons.text import create, work
 from explainer.ui.lessons.text.reviews import bundled_reviews
